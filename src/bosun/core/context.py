@@ -1,0 +1,97 @@
+"""The context every service and engine works in: the store, the clock, the settings, paths.
+
+`open_project()` finds the project, loads its settings and opens its store; use it as a
+context manager so the store is closed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bosun.base.clock import Clock, SystemClock
+from bosun.base.config import Config, load_config
+from bosun.base.paths import ProjectPaths, find_project
+from bosun.store.open import open_store
+from bosun.store.protocol import Store
+
+if TYPE_CHECKING:
+    from bosun.core.events import Events
+    from bosun.core.hooks import Hooks
+    from bosun.core.identities import Identities
+    from bosun.core.signals import Signals
+    from bosun.core.work import Work
+
+
+@dataclass
+class Context:
+    store: Store
+    config: Config
+    paths: ProjectPaths | None = None
+    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def identities(self) -> Identities:
+        from bosun.core.identities import Identities
+
+        return Identities(self)
+
+    @cached_property
+    def hooks(self) -> Hooks:
+        from bosun.core.hooks import Hooks
+
+        return Hooks(self)
+
+    @cached_property
+    def work(self) -> Work:
+        from bosun.core.work import Work
+
+        return Work(self)
+
+    @cached_property
+    def signals(self) -> Signals:
+        from bosun.core.signals import Signals
+
+        return Signals(self)
+
+    @cached_property
+    def events(self) -> Events:
+        from bosun.core.events import Events
+
+        return Events(self)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_project(
+    start: Path | None = None,
+    env: dict[str, str] | None = None,
+    clock: Clock | None = None,
+) -> Context:
+    env = dict(os.environ) if env is None else env
+    paths = find_project(start, env)
+    config = load_config(paths.config, env)
+    store = open_store(paths, config, clock)
+    return Context(store=store, config=config, paths=paths, clock=clock or SystemClock())
+
+
+def memory_context(clock: Clock | None = None, config: Config | None = None) -> Context:
+    """A context on an in-memory SQLite store, for fast tests."""
+    from bosun.base.config import default_config
+    from bosun.store.sqlite import SqliteStore
+
+    return Context(
+        store=SqliteStore(":memory:", clock),
+        config=config or default_config(),
+        clock=clock or SystemClock(),
+    )

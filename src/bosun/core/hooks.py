@@ -1,0 +1,166 @@
+"""Hooks: the work pinned to an identity. "If there is work on your hook, you must run it." """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bosun.base.errors import InvalidInput, NotFound
+from bosun.base.names import check_text
+from bosun.core.mirrors import mirror_hook
+from bosun.core.records import PHASE_TRANSITIONS, Hook, Phase, PhaseChange, check_transition
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.store.protocol import Tx
+
+
+def parse_phase(value: str) -> Phase:
+    try:
+        return Phase(value)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown phase {value!r}", "use one of: " + ", ".join(p.value for p in Phase)
+        ) from None
+
+
+class Hooks:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def find(self, role: str, name: str) -> Hook | None:
+        with self.ctx.store.transaction(write=False) as tx:
+            return self.find_in(tx, role, name)
+
+    def find_in(self, tx: Tx, role: str, name: str) -> Hook | None:
+        self.ctx.identities.get_in(tx, role, name)
+        row = tx.one("hook_get", role=role, name=name)
+        return Hook.from_row(row) if row else None
+
+    def get(self, role: str, name: str) -> Hook:
+        with self.ctx.store.transaction(write=False) as tx:
+            return self.get_in(tx, role, name)
+
+    def get_in(self, tx: Tx, role: str, name: str) -> Hook:
+        hook = self.find_in(tx, role, name)
+        if hook is None:
+            raise NotFound(
+                f"{role}/{name} has no hook",
+                f"pin work with `bosun hook pin {role} {name} WORK_ID`",
+            )
+        return hook
+
+    def list(self) -> list[Hook]:
+        with self.ctx.store.transaction(write=False) as tx:
+            return [Hook.from_row(r) for r in tx.all("hook_list")]
+
+    def pin(self, role: str, name: str, work_id: str, summary: str | None = None) -> Hook:
+        """Pin a work item to the identity (replacing a released or finished hook)."""
+        if summary is not None:
+            check_text(summary, "summary")
+        with self.ctx.store.transaction() as tx:
+            self.ctx.identities.get_in(tx, role, name)
+            work = self.ctx.work.get_in(tx, work_id)
+            current = self.find_in(tx, role, name)
+            if current is not None and current.work_id == work_id and current.unfinished:
+                return current  # pinning the same work again changes nothing
+            if current is not None and current.unfinished:
+                raise InvalidInput(
+                    f"{role}/{name} already holds unfinished work {current.work_id} "
+                    f"(phase {current.phase})",
+                    f"release it first with `bosun hook release {role} {name}`",
+                    code="hook_busy",
+                )
+            history = (PhaseChange(Phase.ASSIGNED, tx.now),)
+            tx.run(
+                "hook_upsert", role=role, name=name, work_id=work.id,
+                summary=summary if summary is not None else work.title,
+                phase=str(Phase.ASSIGNED), checkpoint_note=None, checkpoint_at=None,
+                resumption=None,
+                phase_history=Hook(role, name, work.id, Phase.ASSIGNED, tx.now, tx.now,
+                                   history=history).history_json(),
+            )
+            if work.status == "open":
+                self.ctx.work.set_status_in(tx, work.id, "in_progress", by=f"{role}/{name}")
+            hook = self.get_in(tx, role, name)
+            tx.emit("hook.pinned", f"{role}/{name}", {"work_id": work.id, "phase": "assigned"})
+            mirror_hook(self.ctx, tx, role, name, hook)
+            return hook
+
+    def update_phase(self, role: str, name: str, phase: str | Phase) -> Hook:
+        with self.ctx.store.transaction() as tx:
+            return self.update_phase_in(tx, role, name, phase)
+
+    def update_phase_in(self, tx: Tx, role: str, name: str, phase: str | Phase) -> Hook:
+        new = parse_phase(str(phase))
+        hook = self.get_in(tx, role, name)
+        if hook.phase == new:
+            return hook
+        check_transition(PHASE_TRANSITIONS, f"hook of {role}/{name}", hook.phase, new)
+        history = (*hook.history, PhaseChange(new, tx.now, hook.phase))
+        updated = self._save(tx, hook, phase=new, history=history)
+        tx.emit("hook.phase", f"{role}/{name}",
+                {"old": str(hook.phase), "new": str(new), "work_id": hook.work_id})
+        self.ctx.work.follow_phase_in(tx, hook.work_id, new, by=f"{role}/{name}")
+        return updated
+
+    def update_resumption(self, role: str, name: str, text: str) -> Hook:
+        check_text(text, "resumption instructions")
+        with self.ctx.store.transaction() as tx:
+            return self.update_resumption_in(tx, role, name, text)
+
+    def update_resumption_in(self, tx: Tx, role: str, name: str, text: str) -> Hook:
+        hook = self.get_in(tx, role, name)
+        updated = self._save(tx, hook, resumption=text)
+        tx.emit("hook.resumption", f"{role}/{name}", {"work_id": hook.work_id, "chars": len(text)})
+        return updated
+
+    def checkpoint(self, role: str, name: str, note: str | None = None) -> Hook:
+        if note is not None:
+            check_text(note, "checkpoint note")
+        with self.ctx.store.transaction() as tx:
+            return self.checkpoint_in(tx, role, name, note)
+
+    def checkpoint_in(self, tx: Tx, role: str, name: str, note: str | None = None) -> Hook:
+        hook = self.get_in(tx, role, name)
+        updated = self._save(
+            tx, hook, checkpoint_note=note if note is not None else hook.checkpoint_note,
+            checkpoint_at=tx.now,
+        )
+        tx.emit("hook.checkpoint", f"{role}/{name}",
+                {"work_id": hook.work_id, "phase": str(hook.phase), "note": note})
+        return updated
+
+    def release(self, role: str, name: str) -> Hook:
+        with self.ctx.store.transaction() as tx:
+            hook = self.get_in(tx, role, name)
+            if hook.phase == Phase.RELEASED:
+                return hook
+            released = self.update_phase_in(tx, role, name, Phase.RELEASED)
+            tx.emit("hook.released", f"{role}/{name}", {"work_id": hook.work_id})
+            return released
+
+    def _save(
+        self,
+        tx: Tx,
+        hook: Hook,
+        *,
+        phase: Phase | None = None,
+        history: tuple[PhaseChange, ...] | None = None,
+        checkpoint_note: str | None = None,
+        checkpoint_at: float | None = None,
+        resumption: str | None = None,
+    ) -> Hook:
+        probe = Hook(
+            hook.role, hook.name, hook.work_id, phase or hook.phase, hook.pinned_at, tx.now,
+            history=history if history is not None else hook.history,
+        )
+        tx.run(
+            "hook_update", role=hook.role, name=hook.name, phase=str(probe.phase),
+            checkpoint_note=checkpoint_note if checkpoint_note is not None else hook.checkpoint_note,
+            checkpoint_at=checkpoint_at if checkpoint_at is not None else hook.checkpoint_at,
+            resumption=resumption if resumption is not None else hook.resumption,
+            phase_history=probe.history_json(),
+        )
+        updated = self.get_in(tx, hook.role, hook.name)
+        mirror_hook(self.ctx, tx, hook.role, hook.name, updated)
+        return updated

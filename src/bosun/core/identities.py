@@ -1,0 +1,220 @@
+"""Identities: persistent agent names (`role/name`) that outlive every session."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bosun.base.errors import NotFound
+from bosun.base.names import check_name, check_text
+from bosun.core.mirrors import mirror_identity
+from bosun.core.records import IDENTITY_TRANSITIONS, Identity, IdentityStatus, check_transition
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.store.protocol import Tx
+
+_UNSET: Any = object()
+
+
+class Identities:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, role: str, name: str) -> Identity:
+        with self.ctx.store.transaction(write=False) as tx:
+            return self.get_in(tx, role, name)
+
+    def find(self, role: str, name: str) -> Identity | None:
+        with self.ctx.store.transaction(write=False) as tx:
+            row = tx.one("identity_get", role=check_name(role, "role"), name=check_name(name))
+        return Identity.from_row(row) if row else None
+
+    def get_in(self, tx: Tx, role: str, name: str) -> Identity:
+        row = tx.one("identity_get", role=check_name(role, "role"), name=check_name(name))
+        if row is None:
+            raise NotFound(
+                f"no identity {role}/{name}",
+                f"create it with `bosun identity create {role} {name}`",
+            )
+        return Identity.from_row(row)
+
+    def list(
+        self, role: str | None = None, status: str | None = None, stale_only: bool = False
+    ) -> list[Identity]:
+        if role is not None:
+            check_name(role, "role")
+        if status is not None:
+            status = str(IdentityStatus(status)) if status in _STATUSES else _bad_status(status)
+        if stale_only:
+            found = self.find_stale()
+            return [i for i in found if (role is None or i.role == role)
+                    and (status is None or i.status == status)]
+        with self.ctx.store.transaction(write=False) as tx:
+            rows = tx.all("identity_list", role=role, status=status)
+        return [Identity.from_row(r) for r in rows]
+
+    def find_stale(self, timeout: float | None = None) -> list[Identity]:
+        """Identities not seen for `timeout` seconds that are not terminated or handed off."""
+        if timeout is None:
+            timeout = float(self.ctx.config.get("identity.stale_after"))
+        if timeout < 0:
+            from bosun.base.errors import InvalidInput
+
+            raise InvalidInput(f"timeout {timeout} is negative", "give a number of seconds >= 0")
+        with self.ctx.store.transaction(write=False) as tx:
+            rows = tx.all("identity_find_stale", cutoff=tx.now - timeout)
+        return [Identity.from_row(r) for r in rows]
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        role: str,
+        name: str,
+        *,
+        session_id: str | None = None,
+        worktree: str | None = None,
+        runtime: str | None = None,
+        initiative: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+        crew: bool = False,
+    ) -> Identity:
+        """Register `role/name`; idempotent. Given fields refresh an existing record."""
+        check_name(role, "role")
+        check_name(name)
+        for label, value in (("session id", session_id), ("worktree", worktree),
+                             ("runtime", runtime), ("initiative", initiative), ("host", host)):
+            if value is not None:
+                check_text(value, label, 4096)
+        with self.ctx.store.transaction() as tx:
+            created = tx.run(
+                "identity_insert",
+                role=role,
+                name=name,
+                session_id=session_id,
+                runtime=runtime,
+                worktree=worktree,
+                initiative=initiative,
+                host=host,
+                pid=pid,
+                crew=int(crew),
+            )
+            if created:
+                identity = self.get_in(tx, role, name)
+                tx.emit("identity.created", identity.ref, {"runtime": runtime, "crew": crew})
+            else:
+                current = self.get_in(tx, role, name)
+                changes = {
+                    k: v
+                    for k, v in dict(
+                        session_id=session_id, worktree=worktree, runtime=runtime,
+                        initiative=initiative, host=host, pid=pid,
+                    ).items()
+                    if v is not None and getattr(current, k) != v
+                }
+                if crew and not current.crew:
+                    changes["crew"] = True
+                identity = current
+                if changes:
+                    identity = self._write(tx, current, **changes)
+                    tx.emit("identity.updated", identity.ref, _jsonable(changes))
+            mirror_identity(self.ctx, tx, identity)
+            return identity
+
+    def heartbeat(self, role: str, name: str) -> Identity:
+        """Record that the identity is alive now; a stale identity becomes active again."""
+        with self.ctx.store.transaction() as tx:
+            before = tx.one("identity_get", role=check_name(role, "role"), name=check_name(name))
+            if before is None:
+                self.get_in(tx, role, name)  # raises NotFound
+            tx.run("identity_heartbeat", role=role, name=name)
+            identity = self.get_in(tx, role, name)
+            if before and before["status"] != identity.status:
+                tx.emit("identity.status", identity.ref,
+                        {"old": before["status"], "new": str(identity.status), "reason": "heartbeat"})
+                mirror_identity(self.ctx, tx, identity)  # a bare heartbeat is not a change
+            return identity
+
+    def set_status(
+        self, role: str, name: str, status: IdentityStatus, reason: str | None = None,
+        **fields: Any,
+    ) -> Identity:
+        with self.ctx.store.transaction() as tx:
+            return self.set_status_in(tx, role, name, status, reason, **fields)
+
+    def set_status_in(
+        self, tx: Tx, role: str, name: str, status: IdentityStatus, reason: str | None = None,
+        **fields: Any,
+    ) -> Identity:
+        """Move to `status` (validated); the same status again changes nothing."""
+        if reason is not None:
+            check_text(reason, "reason", 4096)
+        current = self.get_in(tx, role, name)
+        if current.status == status and not fields:
+            return current
+        if current.status != status:
+            check_transition(IDENTITY_TRANSITIONS, f"identity {current.ref}", current.status, status)
+        identity = self._write(tx, current, status=status, status_reason=reason, **fields)
+        tx.emit("identity.status", identity.ref,
+                {"old": str(current.status), "new": str(status), "reason": reason,
+                 **_jsonable(fields)})
+        mirror_identity(self.ctx, tx, identity)
+        return identity
+
+    def mark_crashed(self, role: str, name: str, reason: str | None = None) -> Identity:
+        return self.set_status(role, name, IdentityStatus.CRASHED, reason)
+
+    def mark_terminated(self, role: str, name: str, reason: str | None = None) -> Identity:
+        return self.set_status(role, name, IdentityStatus.TERMINATED, reason)
+
+    def new_incarnation(
+        self, tx: Tx, role: str, name: str, *, session_id: str | None = None,
+        pid: int | None = None, reason: str = "respawn",
+    ) -> Identity:
+        """A new session for the identity: incarnation + 1, status active, seen now."""
+        current = self.get_in(tx, role, name)
+        if current.status != IdentityStatus.ACTIVE:
+            check_transition(IDENTITY_TRANSITIONS, f"identity {current.ref}", current.status,
+                             IdentityStatus.ACTIVE)
+        identity = self._write(tx, current, status=IdentityStatus.ACTIVE, status_reason=reason,
+                               incarnation=current.incarnation + 1, session_id=session_id,
+                               pid=pid)
+        tx.run("identity_heartbeat", role=role, name=name)
+        identity = self.get_in(tx, role, name)
+        tx.emit("identity.incarnation", identity.ref,
+                {"incarnation": identity.incarnation, "old_status": str(current.status),
+                 "session_id": session_id, "pid": pid, "reason": reason})
+        mirror_identity(self.ctx, tx, identity)
+        return identity
+
+    def _write(self, tx: Tx, current: Identity, **changes: Any) -> Identity:
+        values = {
+            "status": current.status, "session_id": current.session_id,
+            "incarnation": current.incarnation, "runtime": current.runtime,
+            "worktree": current.worktree, "initiative": current.initiative,
+            "host": current.host, "pid": current.pid, "crew": current.crew,
+            "status_reason": current.status_reason,
+        }
+        values.update(changes)
+        values["status"] = str(values["status"])
+        values["crew"] = int(bool(values["crew"]))
+        tx.run("identity_update", role=current.role, name=current.name, **values)
+        return self.get_in(tx, current.role, current.name)
+
+
+_STATUSES = {str(s) for s in IdentityStatus}
+
+
+def _bad_status(status: str) -> str:
+    from bosun.base.errors import InvalidInput
+
+    raise InvalidInput(
+        f"unknown identity status {status!r}", "use one of: " + ", ".join(sorted(_STATUSES))
+    )
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if hasattr(v, "value") else v) for k, v in data.items()}

@@ -1,0 +1,143 @@
+"""Work items and wisps (ephemeral work items with a time to live)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bosun.base.errors import InvalidInput, NotFound, OperationFailed
+from bosun.base.ids import short_id
+from bosun.base.names import check_text
+from bosun.core.records import (
+    UNFINISHED_PHASES,
+    WORK_TRANSITIONS,
+    Phase,
+    WorkItem,
+    WorkStatus,
+    check_transition,
+)
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.store.protocol import Tx
+
+# The work item follows its hook where a phase has a matching status.
+PHASE_TO_STATUS = {
+    Phase.EXECUTING: WorkStatus.IN_PROGRESS,
+    Phase.IMPL_COMPLETE: WorkStatus.IMPL_COMPLETE,
+    Phase.MERGE_READY: WorkStatus.MERGE_READY,
+    Phase.MERGED: WorkStatus.MERGED,
+}
+
+
+def parse_status(value: str) -> WorkStatus:
+    try:
+        return WorkStatus(value)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown work status {value!r}",
+            "use one of: " + ", ".join(s.value for s in WorkStatus),
+        ) from None
+
+
+class Work:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def create(
+        self,
+        title: str,
+        body: str = "",
+        priority: int = 2,
+        wisp: bool = False,
+        ttl: float | None = None,
+    ) -> WorkItem:
+        if not title.strip():
+            raise InvalidInput("a work item needs a title", "give a short title")
+        check_text(title, "title", 1024)
+        check_text(body, "body")
+        if not 0 <= priority <= 4:
+            raise InvalidInput(f"priority {priority} is out of range", "use 0 (highest) to 4")
+        if ttl is not None and not wisp:
+            raise InvalidInput("--ttl only applies to wisps", "add --wisp or drop --ttl")
+        if ttl is not None and ttl <= 0:
+            raise InvalidInput(f"ttl {ttl} must be positive", "use e.g. 30m, 24h")
+        with self.ctx.store.transaction() as tx:
+            expires = None
+            if wisp:
+                expires = tx.now + (ttl if ttl is not None
+                                    else float(self.ctx.config.get("work.wisp_ttl")))
+            for _ in range(20):
+                work_id = short_id("wi" if wisp else "bo", 2 if _ < 10 else 4)
+                if tx.run("work_insert", id=work_id, title=title, body=body, priority=priority,
+                          wisp=int(wisp), expires_at=expires):
+                    break
+            else:  # pragma: no cover - 20 clashes in a row
+                raise OperationFailed("could not allocate a work id", "try again")
+            item = self.get_in(tx, work_id)
+            tx.emit("work.created", work_id,
+                    {"title": title, "priority": priority, "wisp": wisp})
+            return item
+
+    def get(self, work_id: str) -> WorkItem:
+        with self.ctx.store.transaction(write=False) as tx:
+            return self.get_in(tx, work_id)
+
+    def get_in(self, tx: Tx, work_id: str) -> WorkItem:
+        row = tx.one("work_get", id=work_id)
+        if row is None:
+            raise NotFound(f"no work item {work_id!r}", "list work items with `bosun work list`")
+        return WorkItem.from_row(row)
+
+    def list(self, status: str | None = None, include_wisps: bool = False) -> list[WorkItem]:
+        if status is not None:
+            status = str(parse_status(status))
+        with self.ctx.store.transaction(write=False) as tx:
+            rows = tx.all("work_list", status=status, include_wisps=int(include_wisps))
+        return [WorkItem.from_row(r) for r in rows]
+
+    def ready(self, include_wisps: bool = False) -> list[WorkItem]:
+        """Open work that no hook holds, highest priority first."""
+        with self.ctx.store.transaction(write=False) as tx:
+            rows = tx.all("work_ready", include_wisps=int(include_wisps))
+        return [WorkItem.from_row(r) for r in rows]
+
+    def set_status(self, work_id: str, status: str, by: str | None = None) -> WorkItem:
+        with self.ctx.store.transaction() as tx:
+            return self.set_status_in(tx, work_id, status, by=by)
+
+    def set_status_in(
+        self, tx: Tx, work_id: str, status: str, by: str | None = None,
+        reason: str | None = None,
+    ) -> WorkItem:
+        new = parse_status(status)
+        item = self.get_in(tx, work_id)
+        if item.status == new:
+            return item
+        check_transition(WORK_TRANSITIONS, f"work item {work_id}", item.status, new)
+        if not tx.run("work_set_status", id=work_id, status=str(new), old_status=str(item.status)):
+            raise OperationFailed(f"work item {work_id} changed meanwhile", "try again")
+        tx.emit("work.status", work_id,
+                {"old": str(item.status), "new": str(new), "by": by, "reason": reason})
+        return self.get_in(tx, work_id)
+
+    def follow_phase_in(self, tx: Tx, work_id: str, phase: Phase, by: str) -> None:
+        """Move the work item along with its hook's phase, when that move is legal."""
+        target = PHASE_TO_STATUS.get(phase)
+        if target is None:
+            return
+        item = self.get_in(tx, work_id)
+        if target in WORK_TRANSITIONS[item.status]:
+            self.set_status_in(tx, work_id, str(target), by=by, reason=f"hook phase {phase}")
+
+    def purge_wisps(self) -> list[str]:
+        """Delete expired wisps that no hook holds; returns their ids."""
+        with self.ctx.store.transaction() as tx:
+            purged = []
+            for row in tx.all("work_expired_wisps"):
+                holders = tx.all("hooks_for_work", work_id=row["id"])
+                if any(h["phase"] in UNFINISHED_PHASES for h in holders):
+                    continue
+                tx.run("work_delete", id=row["id"])
+                tx.emit("work.purged", row["id"], {"title": row["title"], "wisp": True})
+                purged.append(row["id"])
+            return purged

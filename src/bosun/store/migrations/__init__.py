@@ -1,0 +1,1 @@
+"""Schema migrations, one module each: mNNN_<name>.py defines MIGRATION."""

@@ -1,0 +1,111 @@
+"""Named SQL queries. Written once with `:name` parameters; a backend adapts the style.
+
+A query that must differ per dialect registers a PostgreSQL variant. Engines register their
+own queries from their own modules under `bosun/store/` with `register(...)`.
+"""
+
+from __future__ import annotations
+
+import re
+
+QUERIES: dict[str, str] = {}
+POSTGRES: dict[str, str] = {}
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def register(queries: dict[str, str], postgres: dict[str, str] | None = None) -> None:
+    for name in queries:
+        if name in QUERIES and QUERIES[name] != queries[name]:
+            raise ValueError(f"query {name!r} registered twice")
+    QUERIES.update(queries)
+    POSTGRES.update(postgres or {})
+
+
+def sql_for(name: str, dialect: str) -> str:
+    if dialect == "postgres":
+        if name in POSTGRES:
+            return POSTGRES[name]
+        return to_pyformat(QUERIES[name])
+    return QUERIES[name]
+
+
+def to_pyformat(sql: str) -> str:
+    """`:name` → `%(name)s`, and a literal `%` → `%%`, for psycopg."""
+    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+register(
+    {
+        # events
+        "event_insert": "INSERT INTO events (ts, kind, subject, data) "
+        "VALUES (:ts, :kind, :subject, :data) RETURNING id",
+        "events_since": "SELECT * FROM events WHERE id > :since "
+        "AND (:kind IS NULL OR kind = :kind OR kind LIKE :kind_prefix) "
+        "AND (:subject IS NULL OR subject = :subject) ORDER BY id LIMIT :limit",
+        "events_tail": "SELECT * FROM (SELECT * FROM events "
+        "WHERE (:kind IS NULL OR kind = :kind OR kind LIKE :kind_prefix) "
+        "AND (:subject IS NULL OR subject = :subject) ORDER BY id DESC LIMIT :limit) t "
+        "ORDER BY id",
+        "events_max_id": "SELECT COALESCE(MAX(id), 0) AS id FROM events",
+        "events_count": "SELECT COUNT(*) AS n FROM events",
+        # identities
+        "identity_get": "SELECT * FROM identities WHERE role = :role AND name = :name",
+        "identity_insert": "INSERT INTO identities (role, name, status, session_id, incarnation, "
+        "runtime, worktree, initiative, host, pid, crew, created_at, updated_at, last_seen) "
+        "VALUES (:role, :name, 'active', :session_id, 1, :runtime, :worktree, :initiative, "
+        ":host, :pid, :crew, :now, :now, :now) ON CONFLICT (role, name) DO NOTHING",
+        "identity_update": "UPDATE identities SET status = :status, session_id = :session_id, "
+        "incarnation = :incarnation, runtime = :runtime, worktree = :worktree, "
+        "initiative = :initiative, host = :host, pid = :pid, crew = :crew, "
+        "status_reason = :status_reason, updated_at = :now WHERE role = :role AND name = :name",
+        "identity_heartbeat": "UPDATE identities SET last_seen = :now, "
+        "status = CASE WHEN status = 'stale' THEN 'active' ELSE status END "
+        "WHERE role = :role AND name = :name RETURNING status",
+        "identity_list": "SELECT * FROM identities WHERE (:role IS NULL OR role = :role) "
+        "AND (:status IS NULL OR status = :status) ORDER BY role, name",
+        "identity_find_stale": "SELECT * FROM identities WHERE last_seen < :cutoff "
+        "AND status NOT IN ('terminated', 'handed_off') ORDER BY last_seen",
+        # hooks
+        "hook_get": "SELECT * FROM hooks WHERE role = :role AND name = :name",
+        "hook_upsert": "INSERT INTO hooks (role, name, work_id, summary, phase, checkpoint_note, "
+        "checkpoint_at, resumption, phase_history, pinned_at, updated_at) VALUES (:role, :name, "
+        ":work_id, :summary, :phase, :checkpoint_note, :checkpoint_at, :resumption, "
+        ":phase_history, :now, :now) ON CONFLICT (role, name) DO UPDATE SET "
+        "work_id = excluded.work_id, summary = excluded.summary, phase = excluded.phase, "
+        "checkpoint_note = excluded.checkpoint_note, checkpoint_at = excluded.checkpoint_at, "
+        "resumption = excluded.resumption, phase_history = excluded.phase_history, "
+        "pinned_at = excluded.pinned_at, updated_at = excluded.updated_at",
+        "hook_update": "UPDATE hooks SET phase = :phase, checkpoint_note = :checkpoint_note, "
+        "checkpoint_at = :checkpoint_at, resumption = :resumption, "
+        "phase_history = :phase_history, updated_at = :now "
+        "WHERE role = :role AND name = :name",
+        "hook_delete": "DELETE FROM hooks WHERE role = :role AND name = :name",
+        "hook_list": "SELECT * FROM hooks ORDER BY role, name",
+        "hooks_for_work": "SELECT * FROM hooks WHERE work_id = :work_id ORDER BY role, name",
+        # work items
+        "work_insert": "INSERT INTO work_items (id, title, body, priority, status, wisp, "
+        "expires_at, created_at, updated_at) VALUES (:id, :title, :body, :priority, 'open', "
+        ":wisp, :expires_at, :now, :now) ON CONFLICT (id) DO NOTHING",
+        "work_get": "SELECT * FROM work_items WHERE id = :id",
+        "work_set_status": "UPDATE work_items SET status = :status, updated_at = :now "
+        "WHERE id = :id AND status = :old_status",
+        "work_list": "SELECT * FROM work_items WHERE (:status IS NULL OR status = :status) "
+        "AND (:include_wisps = 1 OR wisp = 0) ORDER BY priority, created_at, id",
+        "work_ready": "SELECT w.* FROM work_items w WHERE w.status = 'open' "
+        "AND (:include_wisps = 1 OR w.wisp = 0) "
+        "AND NOT EXISTS (SELECT 1 FROM hooks h WHERE h.work_id = w.id) "
+        "ORDER BY w.priority, w.created_at, w.id",
+        "work_expired_wisps": "SELECT * FROM work_items WHERE wisp = 1 AND expires_at <= :now",
+        "work_delete": "DELETE FROM work_items WHERE id = :id",
+        # signals
+        "signal_insert": "INSERT INTO signals (id, to_role, to_name, from_role, from_name, type, "
+        "payload, created_at) VALUES (:id, :to_role, :to_name, :from_role, :from_name, :type, "
+        ":payload, :now) ON CONFLICT (id) DO NOTHING",
+        "signal_get": "SELECT * FROM signals WHERE id = :id",
+        "signal_ack": "UPDATE signals SET acked_at = :now WHERE id = :id AND acked_at IS NULL",
+        "signal_list": "SELECT * FROM signals WHERE (:to_role IS NULL OR "
+        "(to_role = :to_role AND to_name = :to_name)) AND (:unread = 0 OR acked_at IS NULL) "
+        "AND (:type IS NULL OR type = :type) ORDER BY created_at, id",
+    }
+)

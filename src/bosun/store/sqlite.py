@@ -1,0 +1,156 @@
+"""The SQLite backend: one file in WAL mode; writers serialise with BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bosun.base.clock import Clock, SystemClock
+from bosun.base.errors import CorruptStore, StoreError, StoreUnavailable
+from bosun.store import schema
+from bosun.store.base import MIGRATIONS_TABLE, BaseTx, pending_migrations
+
+BUSY_TIMEOUT_S = 30.0
+
+
+class SqliteStore:
+    dialect = "sqlite"
+
+    def __init__(self, path: Path | str, clock: Clock | None = None, *, create: bool = True):
+        self.clock = clock or SystemClock()
+        self.location = str(path)
+        self._lock = threading.RLock()
+        memory = str(path) == ":memory:"
+        if not memory:
+            file = Path(path)
+            if not file.exists() and not create:
+                raise StoreUnavailable(
+                    f"database {file} does not exist", "run `bosun init` in the repository"
+                )
+            if file.exists() and not _looks_like_sqlite(file):
+                raise CorruptStore(
+                    f"{file} is not a SQLite database (corrupt or overwritten)",
+                    "restore it from a backup or move it aside; bosun never recreates it",
+                )
+        try:
+            self._conn = sqlite3.connect(
+                self.location,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if not memory:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.location) from exc
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[BaseTx]:
+        with self._lock:
+            cur = self._conn.cursor()
+            self._begin(cur, write)
+            tx = BaseTx(cur, self.dialect, self.clock.now())
+            try:
+                yield tx
+            except sqlite3.DatabaseError as exc:
+                cur.execute("ROLLBACK")
+                raise _translate(exc, self.location) from exc
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            try:
+                cur.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                cur.execute("ROLLBACK")
+                raise _translate(exc, self.location) from exc
+        tx.run_after_commit()
+
+    def _begin(self, cur: sqlite3.Cursor, write: bool) -> None:
+        """BEGIN IMMEDIATE takes the write lock up front, so a writer waits here, in the
+        busy handler, and never fails half-way with "database is locked"."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S * 2
+        while True:
+            try:
+                cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise _translate(exc, self.location) from exc
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{self.location} stayed locked for {BUSY_TIMEOUT_S * 2:.0f}s",
+                        "another process holds a long write transaction; find it with fuser",
+                    ) from exc
+                time.sleep(0.005)
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        row = self._conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(row.fetchone()[0])
+
+    def _migrate(self) -> None:
+        self._conn.execute(MIGRATIONS_TABLE.format(**schema.TYPES["sqlite"]))
+        if self.schema_version() >= schema.latest_version():
+            return
+        with self.transaction() as tx:  # BEGIN IMMEDIATE: one migrator at a time
+            cur = tx._cursor
+            current = int(cur.execute("SELECT COALESCE(MAX(version),0) FROM schema_migrations")
+                          .fetchone()[0])
+            for migration in pending_migrations(current):
+                for statement in migration.sql(self.dialect):
+                    cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, tx.now),
+                )
+
+    def schema_dump(self) -> list[tuple[str, ...]]:
+        out: list[tuple[str, ...]] = []
+        tables = self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        ).fetchall()
+        for (table,) in tables:
+            for col in self._conn.execute(f"PRAGMA table_info('{table}')"):
+                out.append(("column", table, col[1], str(col[2]).upper(), str(col[3]), str(col[5])))
+            for idx in self._conn.execute(f"PRAGMA index_list('{table}')"):
+                cols = [r[2] for r in self._conn.execute(f"PRAGMA index_info('{idx[1]}')")]
+                out.append(("index", table, idx[1], ",".join(cols), str(idx[2])))
+        return sorted(out)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _looks_like_sqlite(file: Path) -> bool:
+    try:
+        with file.open("rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise StoreUnavailable(
+            f"cannot read database {file}: {exc.strerror}", "check the file's permissions"
+        ) from exc
+    return header == b"" or header == b"SQLite format 3\x00"
+
+
+def _translate(exc: sqlite3.DatabaseError, location: str) -> StoreError:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return CorruptStore(
+            f"{location} is corrupt: {text}",
+            "restore it from a backup or move it aside; bosun never recreates it",
+        )
+    if "unable to open" in text or "readonly" in text or "disk I/O" in text:
+        return StoreUnavailable(f"cannot use database {location}: {text}", "check permissions")
+    return StoreError(f"database error on {location}: {text}", "run with -v for details")
