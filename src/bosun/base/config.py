@@ -234,7 +234,8 @@ def render_default_toml() -> str:
         "",
     ]
     current = None
-    for key, setting in all_settings().items():
+    ordered = sorted(all_settings().items(), key=lambda kv: ("." in kv[0], kv[0]))
+    for key, setting in ordered:
         section, _, name = key.rpartition(".")
         if section != current:
             if section:

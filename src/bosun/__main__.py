@@ -1,0 +1,3 @@
+from bosun.cli.app import run
+
+run()

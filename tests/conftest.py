@@ -1,0 +1,139 @@
+"""Shared fixtures: git repositories, bosun projects, store backends, tmux servers.
+
+Everything a fixture creates it removes, even when the test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+# Tests never inherit an agent identity or project from the shell that runs them.
+for _var in ("BOSUN_IDENTITY", "BOSUN_HOME", "BOSUN_DATABASE_URL", "TMUX", "CLAUDECODE"):
+    os.environ.pop(_var, None)
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bosun test",
+    "GIT_AUTHOR_EMAIL": "test@bosun.invalid",
+    "GIT_COMMITTER_NAME": "bosun test",
+    "GIT_COMMITTER_EMAIL": "test@bosun.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+os.environ.update(GIT_ENV)
+
+
+def git(cwd: Path, *args: str) -> str:
+    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def make_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "commit.gpgsign", "false")
+    (path / "README.md").write_text("# sample\n")
+    git(path, "add", "README.md")
+    git(path, "commit", "-q", "-m", "initial commit")
+    return path
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    """A fresh git repository on branch main with one commit."""
+    return make_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def project(git_repo: Path) -> Path:
+    """A git repository with `bosun init` done; returns the repository root."""
+    from bosun.core.project import init_project
+
+    init_project(git_repo, env={})
+    return git_repo
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+def _pg_base_url() -> str:
+    return os.environ.get("BOSUN_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reachable(url: str) -> str | None:
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=3).close()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> str:
+    url = _pg_base_url()
+    problem = _pg_reachable(url)
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {url}: {problem}")
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_base_url: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped afterwards."""
+    import psycopg
+
+    schema = f"bosun_t_{secrets.token_hex(5)}"
+    with psycopg.connect(pg_base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in pg_base_url else "?"
+    try:
+        yield f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(pg_base_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(dialect, location): a SQLite file path or a PostgreSQL URL with its own schema."""
+    if request.param == "sqlite":
+        yield "sqlite", str(tmp_path / "contract.db")
+    else:
+        yield "postgres", request.getfixturevalue("pg_url")
+
+
+def open_backend(backend: tuple[str, str], clock=None):  # type: ignore[no-untyped-def]
+    dialect, location = backend
+    if dialect == "sqlite":
+        from bosun.store.sqlite import SqliteStore
+
+        return SqliteStore(location, clock)
+    from bosun.store.postgres import PostgresStore
+
+    return PostgresStore(location, clock)
+
+
+# -- tmux ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def tmux_socket() -> Iterator[str]:
+    """A private tmux server socket name (`tmux -L NAME`), killed afterwards."""
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed: apt-get install -y tmux")
+    name = f"bosun-test-{secrets.token_hex(4)}"
+    try:
+        yield name
+    finally:
+        subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True, check=False)
