@@ -1,0 +1,89 @@
+"""`bosun hook …`: the work pinned to an identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from bosun.cli.common import JSON, output, project, read_text_arg
+
+app = typer.Typer(help="The work pinned to an identity (its hook).", no_args_is_help=True)
+
+
+def _one(hook: Any) -> str:
+    lines = [
+        f"{hook.role}/{hook.name}: {hook.work_id} [{hook.phase}] {hook.summary or ''}".rstrip(),
+    ]
+    if hook.checkpoint_note:
+        lines.append(f"checkpoint: {hook.checkpoint_note}")
+    if hook.resumption:
+        lines.append(f"resumption: {hook.resumption}")
+    if hook.history:
+        lines.append("phases: " + " → ".join(str(h.phase) for h in hook.history))
+    return "\n".join(lines)
+
+
+@app.command("pin")
+def pin(
+    role: str, name: str, work_id: str,
+    summary: str = typer.Option(None, "--summary", help="One line shown in listings."),
+    as_json: bool = JSON,
+) -> None:
+    """Pin WORK_ID to ROLE/NAME (phase `assigned`)."""
+    output(project().hooks.pin(role, name, work_id, summary), as_json, _one)
+
+
+@app.command("show")
+def show(role: str, name: str, as_json: bool = JSON) -> None:
+    """Show ROLE/NAME's hook (JSON null when it has none)."""
+    hook = project().hooks.find(role, name)
+    output(hook, as_json, _one(hook) if hook else f"{role}/{name} has no hook")
+
+
+@app.command("update-phase")
+def update_phase(role: str, name: str, phase: str, as_json: bool = JSON) -> None:
+    """Move the hook to PHASE (assigned, executing, impl_complete, validating, merge_ready,
+    merged, released, blocked); illegal moves are refused."""
+    output(project().hooks.update_phase(role, name, phase), as_json, _one)
+
+
+@app.command("update-resumption")
+def update_resumption(
+    role: str, name: str,
+    text: str = typer.Argument(..., help="Instructions for the next session ('-' reads stdin)."),
+    as_json: bool = JSON,
+) -> None:
+    """Leave resumption instructions for whoever continues this hook."""
+    output(project().hooks.update_resumption(role, name, read_text_arg(text)), as_json, _one)
+
+
+@app.command("checkpoint")
+def checkpoint(
+    role: str, name: str,
+    note: str = typer.Option(None, "--note", help="What is done so far."),
+    as_json: bool = JSON,
+) -> None:
+    """Record a checkpoint of the hook's progress."""
+    output(project().hooks.checkpoint(role, name, note), as_json, _one)
+
+
+@app.command("release")
+def release(role: str, name: str, as_json: bool = JSON) -> None:
+    """Release the hook: the identity holds no unfinished work afterwards."""
+    output(project().hooks.release(role, name), as_json, _one)
+
+
+@app.command("list")
+def list_(as_json: bool = JSON) -> None:
+    """List every hook."""
+    from bosun.cli.common import table
+
+    hooks = project().hooks.list()
+    output(hooks, as_json, lambda hs: table(
+        ((f"{h.role}/{h.name}", h.work_id, h.phase, h.summary or "") for h in hs),
+        ("IDENTITY", "WORK", "PHASE", "SUMMARY")))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="hook")
