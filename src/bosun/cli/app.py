@@ -81,8 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        _report("internal", f"{type(exc).__name__}: {exc}", "rerun with -v and report it",
-                as_json, verbose)
+        _report(
+            "internal",
+            f"{type(exc).__name__}: {exc}",
+            "rerun with -v and report it",
+            as_json,
+            verbose,
+        )
         code = 1
     finally:
         close_project()

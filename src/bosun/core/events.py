@@ -16,22 +16,33 @@ class Events:
         self.ctx = ctx
 
     def since(
-        self, since: int = 0, kind: str | None = None, subject: str | None = None,
+        self,
+        since: int = 0,
+        kind: str | None = None,
+        subject: str | None = None,
         limit: int = 1000,
     ) -> list[Event]:
         """Events after id `since`. A `kind` ending in '.' or '*' matches a prefix."""
         kind, prefix = _kind_filter(kind)
         with self.ctx.store.transaction(write=False) as tx:
-            rows = tx.all("events_since", since=since, kind=kind, kind_prefix=prefix,
-                          subject=subject, limit=limit)
+            rows = tx.all(
+                "events_since",
+                since=since,
+                kind=kind,
+                kind_prefix=prefix,
+                subject=subject,
+                limit=limit,
+            )
         return [Event.from_row(r) for r in rows]
 
-    def tail(self, limit: int = 50, kind: str | None = None,
-             subject: str | None = None) -> list[Event]:
+    def tail(
+        self, limit: int = 50, kind: str | None = None, subject: str | None = None
+    ) -> list[Event]:
         kind, prefix = _kind_filter(kind)
         with self.ctx.store.transaction(write=False) as tx:
-            rows = tx.all("events_tail", kind=kind, kind_prefix=prefix, subject=subject,
-                          limit=limit)
+            rows = tx.all(
+                "events_tail", kind=kind, kind_prefix=prefix, subject=subject, limit=limit
+            )
         return [Event.from_row(r) for r in rows]
 
     def last_id(self) -> int:
@@ -40,7 +51,10 @@ class Events:
         return int(row["id"]) if row else 0
 
     def follow(
-        self, since: int = 0, kind: str | None = None, poll: float = 0.1,
+        self,
+        since: int = 0,
+        kind: str | None = None,
+        poll: float = 0.1,
         stop: object = None,
     ) -> Iterator[Event]:
         """Yield events as they are committed, forever (or until `stop()` is true)."""

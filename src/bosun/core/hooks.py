@@ -72,12 +72,18 @@ class Hooks:
                 )
             history = (PhaseChange(Phase.ASSIGNED, tx.now),)
             tx.run(
-                "hook_upsert", role=role, name=name, work_id=work.id,
+                "hook_upsert",
+                role=role,
+                name=name,
+                work_id=work.id,
                 summary=summary if summary is not None else work.title,
-                phase=str(Phase.ASSIGNED), checkpoint_note=None, checkpoint_at=None,
+                phase=str(Phase.ASSIGNED),
+                checkpoint_note=None,
+                checkpoint_at=None,
                 resumption=None,
-                phase_history=Hook(role, name, work.id, Phase.ASSIGNED, tx.now, tx.now,
-                                   history=history).history_json(),
+                phase_history=Hook(
+                    role, name, work.id, Phase.ASSIGNED, tx.now, tx.now, history=history
+                ).history_json(),
             )
             if work.status == "open":
                 self.ctx.work.set_status_in(tx, work.id, "in_progress", by=f"{role}/{name}")
@@ -98,8 +104,11 @@ class Hooks:
         check_transition(PHASE_TRANSITIONS, f"hook of {role}/{name}", hook.phase, new)
         history = (*hook.history, PhaseChange(new, tx.now, hook.phase))
         updated = self._save(tx, hook, phase=new, history=history)
-        tx.emit("hook.phase", f"{role}/{name}",
-                {"old": str(hook.phase), "new": str(new), "work_id": hook.work_id})
+        tx.emit(
+            "hook.phase",
+            f"{role}/{name}",
+            {"old": str(hook.phase), "new": str(new), "work_id": hook.work_id},
+        )
         self.ctx.work.follow_phase_in(tx, hook.work_id, new, by=f"{role}/{name}")
         return updated
 
@@ -123,11 +132,16 @@ class Hooks:
     def checkpoint_in(self, tx: Tx, role: str, name: str, note: str | None = None) -> Hook:
         hook = self.get_in(tx, role, name)
         updated = self._save(
-            tx, hook, checkpoint_note=note if note is not None else hook.checkpoint_note,
+            tx,
+            hook,
+            checkpoint_note=note if note is not None else hook.checkpoint_note,
             checkpoint_at=tx.now,
         )
-        tx.emit("hook.checkpoint", f"{role}/{name}",
-                {"work_id": hook.work_id, "phase": str(hook.phase), "note": note})
+        tx.emit(
+            "hook.checkpoint",
+            f"{role}/{name}",
+            {"work_id": hook.work_id, "phase": str(hook.phase), "note": note},
+        )
         return updated
 
     def release(self, role: str, name: str) -> Hook:
@@ -151,12 +165,22 @@ class Hooks:
         resumption: str | None = None,
     ) -> Hook:
         probe = Hook(
-            hook.role, hook.name, hook.work_id, phase or hook.phase, hook.pinned_at, tx.now,
+            hook.role,
+            hook.name,
+            hook.work_id,
+            phase or hook.phase,
+            hook.pinned_at,
+            tx.now,
             history=history if history is not None else hook.history,
         )
         tx.run(
-            "hook_update", role=hook.role, name=hook.name, phase=str(probe.phase),
-            checkpoint_note=checkpoint_note if checkpoint_note is not None else hook.checkpoint_note,
+            "hook_update",
+            role=hook.role,
+            name=hook.name,
+            phase=str(probe.phase),
+            checkpoint_note=checkpoint_note
+            if checkpoint_note is not None
+            else hook.checkpoint_note,
             checkpoint_at=checkpoint_at if checkpoint_at is not None else hook.checkpoint_at,
             resumption=resumption if resumption is not None else hook.resumption,
             phase_history=probe.history_json(),

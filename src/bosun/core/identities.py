@@ -49,8 +49,11 @@ class Identities:
             status = str(IdentityStatus(status)) if status in _STATUSES else _bad_status(status)
         if stale_only:
             found = self.find_stale()
-            return [i for i in found if (role is None or i.role == role)
-                    and (status is None or i.status == status)]
+            return [
+                i
+                for i in found
+                if (role is None or i.role == role) and (status is None or i.status == status)
+            ]
         with self.ctx.store.transaction(write=False) as tx:
             rows = tx.all("identity_list", role=role, status=status)
         return [Identity.from_row(r) for r in rows]
@@ -85,8 +88,13 @@ class Identities:
         """Register `role/name`; idempotent. Given fields refresh an existing record."""
         check_name(role, "role")
         check_name(name)
-        for label, value in (("session id", session_id), ("worktree", worktree),
-                             ("runtime", runtime), ("initiative", initiative), ("host", host)):
+        for label, value in (
+            ("session id", session_id),
+            ("worktree", worktree),
+            ("runtime", runtime),
+            ("initiative", initiative),
+            ("host", host),
+        ):
             if value is not None:
                 check_text(value, label, 4096)
         with self.ctx.store.transaction() as tx:
@@ -110,8 +118,12 @@ class Identities:
                 changes = {
                     k: v
                     for k, v in dict(
-                        session_id=session_id, worktree=worktree, runtime=runtime,
-                        initiative=initiative, host=host, pid=pid,
+                        session_id=session_id,
+                        worktree=worktree,
+                        runtime=runtime,
+                        initiative=initiative,
+                        host=host,
+                        pid=pid,
                     ).items()
                     if v is not None and getattr(current, k) != v
                 }
@@ -133,20 +145,32 @@ class Identities:
             tx.run("identity_heartbeat", role=role, name=name)
             identity = self.get_in(tx, role, name)
             if before and before["status"] != identity.status:
-                tx.emit("identity.status", identity.ref,
-                        {"old": before["status"], "new": str(identity.status), "reason": "heartbeat"})
+                tx.emit(
+                    "identity.status",
+                    identity.ref,
+                    {"old": before["status"], "new": str(identity.status), "reason": "heartbeat"},
+                )
                 mirror_identity(self.ctx, tx, identity)  # a bare heartbeat is not a change
             return identity
 
     def set_status(
-        self, role: str, name: str, status: IdentityStatus, reason: str | None = None,
+        self,
+        role: str,
+        name: str,
+        status: IdentityStatus,
+        reason: str | None = None,
         **fields: Any,
     ) -> Identity:
         with self.ctx.store.transaction() as tx:
             return self.set_status_in(tx, role, name, status, reason, **fields)
 
     def set_status_in(
-        self, tx: Tx, role: str, name: str, status: IdentityStatus, reason: str | None = None,
+        self,
+        tx: Tx,
+        role: str,
+        name: str,
+        status: IdentityStatus,
+        reason: str | None = None,
         **fields: Any,
     ) -> Identity:
         """Move to `status` (validated); the same status again changes nothing."""
@@ -156,11 +180,15 @@ class Identities:
         if current.status == status and not fields:
             return current
         if current.status != status:
-            check_transition(IDENTITY_TRANSITIONS, f"identity {current.ref}", current.status, status)
+            check_transition(
+                IDENTITY_TRANSITIONS, f"identity {current.ref}", current.status, status
+            )
         identity = self._write(tx, current, status=status, status_reason=reason, **fields)
-        tx.emit("identity.status", identity.ref,
-                {"old": str(current.status), "new": str(status), "reason": reason,
-                 **_jsonable(fields)})
+        tx.emit(
+            "identity.status",
+            identity.ref,
+            {"old": str(current.status), "new": str(status), "reason": reason, **_jsonable(fields)},
+        )
         mirror_identity(self.ctx, tx, identity)
         return identity
 
@@ -171,31 +199,60 @@ class Identities:
         return self.set_status(role, name, IdentityStatus.TERMINATED, reason)
 
     def new_incarnation(
-        self, tx: Tx, role: str, name: str, *, session_id: str | None = None,
-        pid: int | None = None, reason: str = "respawn",
+        self,
+        tx: Tx,
+        role: str,
+        name: str,
+        *,
+        session_id: str | None = None,
+        pid: int | None = None,
+        reason: str = "respawn",
     ) -> Identity:
         """A new session for the identity: incarnation + 1, status active, seen now."""
         current = self.get_in(tx, role, name)
         if current.status != IdentityStatus.ACTIVE:
-            check_transition(IDENTITY_TRANSITIONS, f"identity {current.ref}", current.status,
-                             IdentityStatus.ACTIVE)
-        identity = self._write(tx, current, status=IdentityStatus.ACTIVE, status_reason=reason,
-                               incarnation=current.incarnation + 1, session_id=session_id,
-                               pid=pid)
+            check_transition(
+                IDENTITY_TRANSITIONS,
+                f"identity {current.ref}",
+                current.status,
+                IdentityStatus.ACTIVE,
+            )
+        identity = self._write(
+            tx,
+            current,
+            status=IdentityStatus.ACTIVE,
+            status_reason=reason,
+            incarnation=current.incarnation + 1,
+            session_id=session_id,
+            pid=pid,
+        )
         tx.run("identity_heartbeat", role=role, name=name)
         identity = self.get_in(tx, role, name)
-        tx.emit("identity.incarnation", identity.ref,
-                {"incarnation": identity.incarnation, "old_status": str(current.status),
-                 "session_id": session_id, "pid": pid, "reason": reason})
+        tx.emit(
+            "identity.incarnation",
+            identity.ref,
+            {
+                "incarnation": identity.incarnation,
+                "old_status": str(current.status),
+                "session_id": session_id,
+                "pid": pid,
+                "reason": reason,
+            },
+        )
         mirror_identity(self.ctx, tx, identity)
         return identity
 
     def _write(self, tx: Tx, current: Identity, **changes: Any) -> Identity:
         values = {
-            "status": current.status, "session_id": current.session_id,
-            "incarnation": current.incarnation, "runtime": current.runtime,
-            "worktree": current.worktree, "initiative": current.initiative,
-            "host": current.host, "pid": current.pid, "crew": current.crew,
+            "status": current.status,
+            "session_id": current.session_id,
+            "incarnation": current.incarnation,
+            "runtime": current.runtime,
+            "worktree": current.worktree,
+            "initiative": current.initiative,
+            "host": current.host,
+            "pid": current.pid,
+            "crew": current.crew,
             "status_reason": current.status_reason,
         }
         values.update(changes)

@@ -18,8 +18,14 @@ if TYPE_CHECKING:
     from bosun.core.context import Context
 
 # Phases in the order work moves through them; a phase earlier than the current one is done.
-ORDER = [Phase.ASSIGNED, Phase.EXECUTING, Phase.IMPL_COMPLETE, Phase.VALIDATING,
-         Phase.MERGE_READY, Phase.MERGED]
+ORDER = [
+    Phase.ASSIGNED,
+    Phase.EXECUTING,
+    Phase.IMPL_COMPLETE,
+    Phase.VALIDATING,
+    Phase.MERGE_READY,
+    Phase.MERGED,
+]
 
 # What reaching each phase means for a successor: the skip instructions.
 DONE_MEANS = {
@@ -75,8 +81,10 @@ class PrimeBlock:
             if self.work and self.work.body.strip():
                 lines += ["", self.work.body.strip(), ""]
             if hook.checkpoint_note or hook.checkpoint_at:
-                lines.append(f"Last checkpoint ({iso(hook.checkpoint_at)}): "
-                             f"{hook.checkpoint_note or '(no note)'}")
+                lines.append(
+                    f"Last checkpoint ({iso(hook.checkpoint_at)}): "
+                    f"{hook.checkpoint_note or '(no note)'}"
+                )
             if hook.resumption:
                 lines += ["Resumption instructions from your predecessor:", hook.resumption]
         if self.skip:
@@ -127,8 +135,10 @@ def next_steps(identity: Identity, hook: Hook | None) -> list[str]:
     r, n = identity.role, identity.name
     ref = identity.ref
     if hook is None or hook.phase == Phase.RELEASED:
-        return ["Your hook is empty: there is no pinned work.",
-                "See unassigned work with `bosun work ready`, or wait for instructions."]
+        return [
+            "Your hook is empty: there is no pinned work.",
+            "See unassigned work with `bosun work ready`, or wait for instructions.",
+        ]
     steps = {
         Phase.ASSIGNED: [
             f"Start the work: `bosun hook update-phase {r} {n} executing`.",
@@ -137,7 +147,7 @@ def next_steps(identity: Identity, hook: Hook | None) -> list[str]:
         Phase.EXECUTING: [
             "Continue the implementation where it stopped (check `git log` and the "
             "checkpoint above); do not start over.",
-            f"At milestones: `bosun hook checkpoint {r} {n} --note \"what is done\"`.",
+            f'At milestones: `bosun hook checkpoint {r} {n} --note "what is done"`.',
             f"When the implementation is complete: `bosun hook update-phase {r} {n} "
             "impl_complete`.",
         ],

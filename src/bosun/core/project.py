@@ -49,7 +49,10 @@ def _exclude(root: Path) -> bool:
     import subprocess
 
     common = subprocess.run(
-        ["git", "rev-parse", "--git-common-dir"], cwd=root, capture_output=True, text=True,
+        ["git", "rev-parse", "--git-common-dir"],
+        cwd=root,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout.strip()
     exclude = (root / common).resolve() / "info" / "exclude"

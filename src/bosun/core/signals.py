@@ -14,10 +14,20 @@ if TYPE_CHECKING:
     from bosun.core.context import Context
     from bosun.store.protocol import Tx
 
-SIGNAL_TYPES = frozenset({
-    "MERGE_READY", "MERGE_COMPLETE", "MERGE_FAILED", "HANDOFF_REQUESTED", "NUDGE",
-    "IMPL_COMPLETE", "ESCALATION", "NODE_STARTED", "NODE_FAILED", "RUNNER_DONE",
-})
+SIGNAL_TYPES = frozenset(
+    {
+        "MERGE_READY",
+        "MERGE_COMPLETE",
+        "MERGE_FAILED",
+        "HANDOFF_REQUESTED",
+        "NUDGE",
+        "IMPL_COMPLETE",
+        "ESCALATION",
+        "NODE_STARTED",
+        "NODE_FAILED",
+        "RUNNER_DONE",
+    }
+)
 
 
 def check_type(kind: str) -> str:
@@ -50,14 +60,21 @@ class Signals:
         self.ctx = ctx
 
     def send(
-        self, to: str, kind: str, payload: dict[str, Any] | None = None,
+        self,
+        to: str,
+        kind: str,
+        payload: dict[str, Any] | None = None,
         sender: str | None = None,
     ) -> Signal:
         with self.ctx.store.transaction() as tx:
             return self.send_in(tx, to, kind, payload, sender)
 
     def send_in(
-        self, tx: Tx, to: str, kind: str, payload: dict[str, Any] | None = None,
+        self,
+        tx: Tx,
+        to: str,
+        kind: str,
+        payload: dict[str, Any] | None = None,
         sender: str | None = None,
     ) -> Signal:
         to_role, to_name = split_identity(to)
@@ -71,13 +88,24 @@ class Signals:
         check_text(body, "payload", MAX_TEXT)
         for _ in range(20):
             signal_id = short_id("sg", 4)
-            if tx.run("signal_insert", id=signal_id, to_role=to_role, to_name=to_name,
-                      from_role=from_role, from_name=from_name, type=kind, payload=body):
+            if tx.run(
+                "signal_insert",
+                id=signal_id,
+                to_role=to_role,
+                to_name=to_name,
+                from_role=from_role,
+                from_name=from_name,
+                type=kind,
+                payload=body,
+            ):
                 break
         else:  # pragma: no cover
             raise OperationFailed("could not allocate a signal id", "try again")
-        tx.emit("signal.sent", to, {"id": signal_id, "type": kind, "from": sender,
-                                     "payload": payload or {}})
+        tx.emit(
+            "signal.sent",
+            to,
+            {"id": signal_id, "type": kind, "from": sender, "payload": payload or {}},
+        )
         row = tx.one("signal_get", id=signal_id)
         assert row is not None
         return Signal.from_row(row)
@@ -89,8 +117,9 @@ class Signals:
         if to is not None:
             to_role, to_name = split_identity(to)
         with self.ctx.store.transaction(write=False) as tx:
-            rows = tx.all("signal_list", to_role=to_role, to_name=to_name,
-                          unread=int(unread), type=kind)
+            rows = tx.all(
+                "signal_list", to_role=to_role, to_name=to_name, unread=int(unread), type=kind
+            )
         return [Signal.from_row(r) for r in rows]
 
     def ack(self, signal_id: str) -> Signal:
@@ -102,8 +131,11 @@ class Signals:
         if row is None:
             raise NotFound(f"no signal {signal_id!r}", "list signals with `bosun signal list`")
         if tx.run("signal_ack", id=signal_id):
-            tx.emit("signal.acked", f"{row['to_role']}/{row['to_name']}",
-                    {"id": signal_id, "type": row["type"]})
+            tx.emit(
+                "signal.acked",
+                f"{row['to_role']}/{row['to_name']}",
+                {"id": signal_id, "type": row["type"]},
+            )
             row = tx.one("signal_get", id=signal_id)
             assert row is not None
         return Signal.from_row(row)

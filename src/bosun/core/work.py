@@ -64,18 +64,25 @@ class Work:
         with self.ctx.store.transaction() as tx:
             expires = None
             if wisp:
-                expires = tx.now + (ttl if ttl is not None
-                                    else float(self.ctx.config.get("work.wisp_ttl")))
+                expires = tx.now + (
+                    ttl if ttl is not None else float(self.ctx.config.get("work.wisp_ttl"))
+                )
             for _ in range(20):
                 work_id = short_id("wi" if wisp else "bo", 2 if _ < 10 else 4)
-                if tx.run("work_insert", id=work_id, title=title, body=body, priority=priority,
-                          wisp=int(wisp), expires_at=expires):
+                if tx.run(
+                    "work_insert",
+                    id=work_id,
+                    title=title,
+                    body=body,
+                    priority=priority,
+                    wisp=int(wisp),
+                    expires_at=expires,
+                ):
                     break
             else:  # pragma: no cover - 20 clashes in a row
                 raise OperationFailed("could not allocate a work id", "try again")
             item = self.get_in(tx, work_id)
-            tx.emit("work.created", work_id,
-                    {"title": title, "priority": priority, "wisp": wisp})
+            tx.emit("work.created", work_id, {"title": title, "priority": priority, "wisp": wisp})
             return item
 
     def get(self, work_id: str) -> WorkItem:
@@ -106,7 +113,11 @@ class Work:
             return self.set_status_in(tx, work_id, status, by=by)
 
     def set_status_in(
-        self, tx: Tx, work_id: str, status: str, by: str | None = None,
+        self,
+        tx: Tx,
+        work_id: str,
+        status: str,
+        by: str | None = None,
         reason: str | None = None,
     ) -> WorkItem:
         new = parse_status(status)
@@ -116,8 +127,11 @@ class Work:
         check_transition(WORK_TRANSITIONS, f"work item {work_id}", item.status, new)
         if not tx.run("work_set_status", id=work_id, status=str(new), old_status=str(item.status)):
             raise OperationFailed(f"work item {work_id} changed meanwhile", "try again")
-        tx.emit("work.status", work_id,
-                {"old": str(item.status), "new": str(new), "by": by, "reason": reason})
+        tx.emit(
+            "work.status",
+            work_id,
+            {"old": str(item.status), "new": str(new), "by": by, "reason": reason},
+        )
         return self.get_in(tx, work_id)
 
     def follow_phase_in(self, tx: Tx, work_id: str, phase: Phase, by: str) -> None:

@@ -24,13 +24,25 @@ def list_(as_json: bool = JSON) -> None:
         path = None
     config = load_config(path, dict(os.environ))
     rows = [
-        {"key": key, "value": config.get(key), "source": config.source(key),
-         "default": s.default, "type": s.type, "env": s.env, "help": s.help}
+        {
+            "key": key,
+            "value": config.get(key),
+            "source": config.source(key),
+            "default": s.default,
+            "type": s.type,
+            "env": s.env,
+            "help": s.help,
+        }
         for key, s in all_settings().items()
     ]
-    output(rows, as_json, lambda rs: table(
-        ((r["key"], r["value"], r["source"], r["help"]) for r in rs),
-        ("SETTING", "VALUE", "SOURCE", "HELP")))
+    output(
+        rows,
+        as_json,
+        lambda rs: table(
+            ((r["key"], r["value"], r["source"], r["help"]) for r in rs),
+            ("SETTING", "VALUE", "SOURCE", "HELP"),
+        ),
+    )
 
 
 def register(root: typer.Typer) -> None:

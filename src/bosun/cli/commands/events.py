@@ -20,9 +20,13 @@ def _line(event: Any) -> str:
 
 def events(
     since: int = typer.Option(None, "--since", help="Only events after this id."),
-    kind: str = typer.Option(None, "--kind", help="Only this kind; 'hook.' or 'hook*' for a prefix."),
+    kind: str = typer.Option(
+        None, "--kind", help="Only this kind; 'hook.' or 'hook*' for a prefix."
+    ),
     subject: str = typer.Option(None, "--subject", help="Only events about this subject."),
-    limit: int = typer.Option(100, "--limit", help="At most this many (without --since: the last N)."),
+    limit: int = typer.Option(
+        100, "--limit", help="At most this many (without --since: the last N)."
+    ),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events."),
     as_json: bool = JSON,
 ) -> None:

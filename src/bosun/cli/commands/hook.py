@@ -26,7 +26,9 @@ def _one(hook: Any) -> str:
 
 @app.command("pin")
 def pin(
-    role: str, name: str, work_id: str,
+    role: str,
+    name: str,
+    work_id: str,
     summary: str = typer.Option(None, "--summary", help="One line shown in listings."),
     as_json: bool = JSON,
 ) -> None:
@@ -50,7 +52,8 @@ def update_phase(role: str, name: str, phase: str, as_json: bool = JSON) -> None
 
 @app.command("update-resumption")
 def update_resumption(
-    role: str, name: str,
+    role: str,
+    name: str,
     text: str = typer.Argument(..., help="Instructions for the next session ('-' reads stdin)."),
     as_json: bool = JSON,
 ) -> None:
@@ -60,7 +63,8 @@ def update_resumption(
 
 @app.command("checkpoint")
 def checkpoint(
-    role: str, name: str,
+    role: str,
+    name: str,
     note: str = typer.Option(None, "--note", help="What is done so far."),
     as_json: bool = JSON,
 ) -> None:
@@ -80,9 +84,14 @@ def list_(as_json: bool = JSON) -> None:
     from bosun.cli.common import table
 
     hooks = project().hooks.list()
-    output(hooks, as_json, lambda hs: table(
-        ((f"{h.role}/{h.name}", h.work_id, h.phase, h.summary or "") for h in hs),
-        ("IDENTITY", "WORK", "PHASE", "SUMMARY")))
+    output(
+        hooks,
+        as_json,
+        lambda hs: table(
+            ((f"{h.role}/{h.name}", h.work_id, h.phase, h.summary or "") for h in hs),
+            ("IDENTITY", "WORK", "PHASE", "SUMMARY"),
+        ),
+    )
 
 
 def register(root: typer.Typer) -> None:

@@ -15,8 +15,15 @@ def _render(identities: list[Any]) -> str:
     now = project().clock.now()
     return table(
         (
-            (i.ref, i.status, i.incarnation, i.runtime or "-", i.pid or "-",
-             age(now - i.last_seen), "crew" if i.crew else "")
+            (
+                i.ref,
+                i.status,
+                i.incarnation,
+                i.runtime or "-",
+                i.pid or "-",
+                age(now - i.last_seen),
+                "crew" if i.crew else "",
+            )
             for i in identities
         ),
         ("IDENTITY", "STATUS", "INC", "RUNTIME", "PID", "SEEN", ""),
@@ -41,8 +48,13 @@ def create(
 ) -> None:
     """Register ROLE/NAME (idempotent; given fields refresh an existing identity)."""
     identity = project().identities.create(
-        role, name, session_id=session_id, worktree=worktree, runtime=runtime,
-        initiative=initiative, host=host,
+        role,
+        name,
+        session_id=session_id,
+        worktree=worktree,
+        runtime=runtime,
+        initiative=initiative,
+        host=host,
     )
     output(identity, as_json, _one)
 
@@ -59,7 +71,9 @@ app.command("update-liveness", help="Alias of `heartbeat`.")(heartbeat)
 
 @app.command("find-stale")
 def find_stale(
-    timeout: float = typer.Option(None, "--timeout", help="Seconds without a heartbeat (default: identity.stale_after, 300)."),
+    timeout: float = typer.Option(
+        None, "--timeout", help="Seconds without a heartbeat (default: identity.stale_after, 300)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """List identities not seen within the timeout (terminated ones excluded)."""
@@ -68,7 +82,8 @@ def find_stale(
 
 @app.command("mark-crashed")
 def mark_crashed(
-    role: str, name: str,
+    role: str,
+    name: str,
     reason: str = typer.Option(None, "--reason", help="Why, for the audit trail."),
     as_json: bool = JSON,
 ) -> None:
@@ -79,7 +94,8 @@ def mark_crashed(
 
 @app.command("mark-terminated")
 def mark_terminated(
-    role: str, name: str,
+    role: str,
+    name: str,
     reason: str = typer.Option(None, "--reason", help="Why, for the audit trail."),
     as_json: bool = JSON,
 ) -> None:
@@ -96,8 +112,9 @@ def list_(
     as_json: bool = JSON,
 ) -> None:
     """List identities."""
-    output(project().identities.list(role=role, status=status, stale_only=stale_only),
-           as_json, _render)
+    output(
+        project().identities.list(role=role, status=status, stale_only=stale_only), as_json, _render
+    )
 
 
 @app.command("show")

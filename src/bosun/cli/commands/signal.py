@@ -13,8 +13,17 @@ app = typer.Typer(help="Typed messages between identities.", no_args_is_help=Tru
 
 def _render(signals: list[Any]) -> str:
     return table(
-        ((s.id, s.type, s.sender or "-", s.to, "unread" if s.acked_at is None else "acked",
-          _short(s.payload)) for s in signals),
+        (
+            (
+                s.id,
+                s.type,
+                s.sender or "-",
+                s.to,
+                "unread" if s.acked_at is None else "acked",
+                _short(s.payload),
+            )
+            for s in signals
+        ),
         ("ID", "TYPE", "FROM", "TO", "STATE", "PAYLOAD"),
     )
 
