@@ -22,29 +22,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 for _var in ("BOSUN_IDENTITY", "BOSUN_HOME", "BOSUN_DATABASE_URL", "TMUX", "CLAUDECODE"):
     os.environ.pop(_var, None)
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "bosun test",
-    "GIT_AUTHOR_EMAIL": "test@bosun.invalid",
-    "GIT_COMMITTER_NAME": "bosun test",
-    "GIT_COMMITTER_EMAIL": "test@bosun.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from gitrepo import GIT_ENV, git, make_repo  # noqa: E402,F401  (tests/ is on sys.path)
+
 os.environ.update(GIT_ENV)
-
-
-def git(cwd: Path, *args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
-def make_repo(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "commit.gpgsign", "false")
-    (path / "README.md").write_text("# sample\n")
-    git(path, "add", "README.md")
-    git(path, "commit", "-q", "-m", "initial commit")
-    return path
 
 
 @pytest.fixture

@@ -1,0 +1,32 @@
+"""The CLI reference is generated from the commands, and every command speaks JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import typer
+
+from bosun.cli.app import app
+from bosun.cli.reference import iter_commands, render_cli_reference
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def test_docs_cli_md_is_generated_from_the_current_commands() -> None:
+    expected = render_cli_reference(app)
+    assert DOCS.read_text() == expected, (
+        "docs/cli.md is stale: regenerate it with `python -m bosun.cli.reference > docs/cli.md`"
+    )
+
+
+def test_every_command_accepts_json() -> None:
+    root = typer.main.get_command(app)
+    missing = [
+        " ".join(path)
+        for path, command in iter_commands(root)
+        if path
+        and not isinstance(command, click.Group)
+        and not any("--json" in getattr(p, "opts", ()) for p in command.params)
+    ]
+    assert missing == [], f"commands without --json: {missing}"
