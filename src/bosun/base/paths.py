@@ -45,6 +45,13 @@ class ProjectPaths:
     def hook_mirror(self, role: str, name: str) -> Path:
         return self.state / "hooks" / f"{role}-{name}.json"
 
+    def context_file(self, role: str, name: str) -> Path:
+        """Context-window usage in Claude Code's status-line `context_window` shape."""
+        return self.state / "context" / f"{role}-{name}.json"
+
+    def transcript(self, role: str, name: str) -> Path:
+        return self.state / "transcripts" / f"{role}-{name}.log"
+
     @property
     def worktrees(self) -> Path:
         return self.home / "worktrees"

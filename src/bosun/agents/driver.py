@@ -1,0 +1,33 @@
+"""The runtime driver a project's agents run under: tmux on a per-project socket."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from bosun.runtime.delivery import DeliveryConfig
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.runtime.tmux import TmuxRuntime
+
+
+def tmux_socket_name(ctx: Context) -> str:
+    """`runtime.tmux_socket`, or `bosun-<short hash of the project root>`."""
+    configured = str(ctx.config.get("runtime.tmux_socket") or "")
+    if configured:
+        return configured
+    root = str(ctx.paths.root) if ctx.paths else "memory"
+    return "bosun-" + hashlib.sha256(root.encode()).hexdigest()[:8]
+
+
+def project_runtime(ctx: Context) -> TmuxRuntime:
+    from bosun.runtime.tmux import TmuxRuntime
+
+    home = ctx.paths.home if ctx.paths else None
+    return TmuxRuntime(
+        tmux_socket_name(ctx),
+        delivery=DeliveryConfig.from_config(ctx.config),
+        spec_dir=home / "run" / "launch" if home else None,
+        lock_dir=home / "run" / "locks" if home else None,
+    )

@@ -1,0 +1,398 @@
+"""The fleet: spawning, restarting, stopping and talking to agent sessions.
+
+Spawn follows seed 000 epic 4's order — register (or refresh) the identity, pin the hook,
+create the worktree, launch, record pid / session id / target — and returns once the
+session shows its ready screen (or fails with what the screen showed). Every step that
+changes state commits with its event; no transaction is held while a process starts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket as socketlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bosun.agents.seance import build_seance_prompt
+from bosun.agents.sessions import (
+    AgentSession,
+    all_current_sessions,
+    current_session,
+    end_session,
+    live_sessions,
+    record_session,
+)
+from bosun.base.errors import Conflict, InvalidInput, NotFound, RuntimeFailure
+from bosun.base.ids import session_uuid
+from bosun.base.names import check_name
+from bosun.core.prime import build_prime
+from bosun.core.records import IdentityStatus
+from bosun.runtime.env import session_environment
+from bosun.runtime.protocol import LaunchSpec, Liveness, Runtime, SessionHandle
+from bosun.runtime.readiness import screen_tail, wait_until_ready
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.runtime.presets import Preset
+
+
+@dataclass(frozen=True)
+class SpawnRequest:
+    name: str
+    role: str
+    preset: str
+    work_id: str | None = None
+    prompt: str | None = None
+    worktree: str = "auto"  # auto | none | a path inside the repository
+    crew: bool = False
+    initiative: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+
+
+class Fleet:
+    def __init__(
+        self,
+        ctx: Context,
+        runtime: Runtime,
+        *,
+        host: str | None = None,
+        ready_timeout: float | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.runtime = runtime
+        self.host = host or socketlib.gethostname()
+        self.ready_timeout = (
+            ready_timeout
+            if ready_timeout is not None
+            else float(ctx.config.get("runtime.ready_timeout"))
+        )
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def preset(self, name: str) -> Preset:
+        from bosun.runtime.presets import get_preset
+
+        return get_preset(name, self.ctx.paths.runtimes if self.ctx.paths else None)
+
+    def session(self, role: str, name: str) -> AgentSession | None:
+        with self.ctx.store.transaction(write=False) as tx:
+            return current_session(tx, role, name)
+
+    def live(self) -> list[AgentSession]:
+        with self.ctx.store.transaction(write=False) as tx:
+            return live_sessions(tx, self.host)
+
+    def sessions(self) -> list[AgentSession]:
+        with self.ctx.store.transaction(write=False) as tx:
+            return all_current_sessions(tx)
+
+    def handle(self, session: AgentSession) -> SessionHandle:
+        preset = self.preset(session.preset)
+        return SessionHandle(
+            driver=session.driver,
+            session=session.session,
+            role=session.role,
+            name=session.name,
+            target=session.target,
+            pid=session.pid,
+            started_at=session.started_at,
+            socket=session.socket,
+            preset=session.preset,
+            incarnation=session.incarnation,
+            patterns=preset.screen,
+        )
+
+    def resolve(self, ref: str) -> tuple[str, str]:
+        """`ROLE/NAME`, or a bare NAME when exactly one identity has it."""
+        if "/" in ref:
+            from bosun.base.names import split_identity
+
+            return split_identity(ref)
+        check_name(ref)
+        matches = [i for i in self.ctx.identities.list() if i.name == ref]
+        if not matches:
+            raise NotFound(f"no agent named {ref!r}", "list agents with `bosun agent list`")
+        if len(matches) > 1:
+            refs = ", ".join(i.ref for i in matches)
+            raise InvalidInput(f"{ref!r} is ambiguous: {refs}", "give ROLE/NAME")
+        return matches[0].role, matches[0].name
+
+    def require_live(self, role: str, name: str) -> tuple[AgentSession, SessionHandle]:
+        session = self.session(role, name)
+        if session is None or not session.live:
+            raise NotFound(
+                f"{role}/{name} has no running session",
+                f"start one with `bosun agent spawn {name} --role {role} …`",
+            )
+        return session, self.handle(session)
+
+    # -- spawn ----------------------------------------------------------------------------
+
+    def spawn(self, req: SpawnRequest) -> AgentSession:
+        check_name(req.role, "role")
+        check_name(req.name)
+        preset = self.preset(req.preset)
+        preset.resolve_binary(preset.launch_argv())  # a missing binary fails before anything
+        existing = self.session(req.role, req.name)
+        if existing is not None and existing.live:
+            live = self.runtime.liveness(self.handle(existing))
+            if not live.dead:
+                raise Conflict(
+                    f"{req.role}/{req.name} is already running ({existing.session})",
+                    f"stop it with `bosun agent stop {req.name}` or restart it",
+                )
+            self._record_end(existing, live, "found dead at spawn")
+        identity = self.ctx.identities.create(
+            req.role,
+            req.name,
+            runtime=req.preset,
+            initiative=req.initiative,
+            crew=req.crew,
+            host=self.host,
+        )
+        if req.work_id:
+            self.ctx.hooks.pin(req.role, req.name, req.work_id)
+        cwd = self._worktree(req)
+        if str(cwd) != (identity.worktree or ""):
+            self.ctx.identities.create(req.role, req.name, worktree=str(cwd))
+        return self._launch(
+            req.role,
+            req.name,
+            preset,
+            cwd,
+            prompt=req.prompt,
+            extra_env=dict(req.env),
+            resume_id=None,
+            new_incarnation=existing is not None,
+            reason="spawn",
+        )
+
+    def _worktree(self, req: SpawnRequest) -> Path:
+        root = self._root()
+        if req.worktree == "none":
+            return root
+        if req.worktree == "auto":
+            from bosun.gitops.worktrees import Worktrees
+
+            assert self.ctx.paths is not None
+            return Path(Worktrees(self.ctx.paths, self.ctx.config).create(req.name).path)
+        path = Path(req.worktree).expanduser().resolve()
+        try:
+            path.relative_to(root)
+        except ValueError:
+            raise InvalidInput(
+                f"worktree {path} is outside the repository {root}",
+                "use --worktree auto, none, or a path inside the repository",
+            ) from None
+        if not path.is_dir():
+            raise InvalidInput(f"worktree {path} does not exist", "create it or use auto")
+        return path
+
+    def _root(self) -> Path:
+        if self.ctx.paths is None:
+            raise InvalidInput("agents need a project", "run `bosun init` in your repository")
+        return self.ctx.paths.root
+
+    def _launch(
+        self,
+        role: str,
+        name: str,
+        preset: Preset,
+        cwd: Path,
+        *,
+        prompt: str | None,
+        extra_env: dict[str, str],
+        resume_id: str | None,
+        new_incarnation: bool,
+        reason: str,
+    ) -> AgentSession:
+        session_id = resume_id or (session_uuid() if preset.owns_session_id else None)
+        with self.ctx.store.transaction() as tx:
+            if new_incarnation:
+                identity = self.ctx.identities.new_incarnation(
+                    tx, role, name, session_id=session_id, reason=reason
+                )
+            else:
+                identity = self.ctx.identities.get_in(tx, role, name)
+                if identity.status != IdentityStatus.ACTIVE:
+                    identity = self.ctx.identities.new_incarnation(
+                        tx, role, name, session_id=session_id, reason=reason
+                    )
+        argv_prompt = prompt if preset.prompt_mode == "argument" else None
+        if resume_id:
+            argv = preset.resume(resume_id, prompt=argv_prompt, cwd=str(cwd))
+        else:
+            argv = preset.launch_argv(session_id=session_id, prompt=argv_prompt, cwd=str(cwd))
+        argv = preset.resolve_binary(argv)
+        env = session_environment(
+            os.environ,
+            extra={
+                **preset.set_env,
+                **extra_env,
+                "BOSUN_IDENTITY": f"{role}/{name}",
+                "BOSUN_HOME": str(self._root()),
+                "BOSUN_INCARNATION": str(identity.incarnation),
+            },
+            unset=preset.unset_env,
+        )
+        spec = LaunchSpec(
+            role=role,
+            name=name,
+            argv=tuple(argv),
+            cwd=cwd,
+            env=env,
+            patterns=preset.screen,
+            preset=preset.name,
+            incarnation=identity.incarnation,
+        )
+        handle = self.runtime.launch(spec)
+        session = AgentSession(
+            role=role,
+            name=name,
+            incarnation=identity.incarnation,
+            driver=handle.driver,
+            socket=handle.socket,
+            session=handle.session,
+            target=handle.target,
+            pid=handle.pid,
+            preset=preset.name,
+            started_at=handle.started_at,
+            session_id=session_id,
+            host=self.host,
+            worktree=str(cwd),
+        )
+        with self.ctx.store.transaction() as tx:
+            record_session(tx, session)
+            self.ctx.identities.set_status_in(
+                tx, role, name, IdentityStatus.ACTIVE, reason, pid=handle.pid, session_id=session_id
+            )
+            tx.emit(
+                "agent.launched",
+                f"{role}/{name}",
+                {
+                    "incarnation": identity.incarnation,
+                    "preset": preset.name,
+                    "target": handle.target,
+                    "pid": handle.pid,
+                    "reason": reason,
+                    "resumed": resume_id is not None,
+                },
+            )
+        try:
+            wait_until_ready(self.runtime, handle, max(self.ready_timeout, preset.ready_timeout))
+        except RuntimeFailure as exc:
+            live = self.runtime.liveness(handle)
+            if live.alive:
+                self.runtime.stop(handle, grace=1.0)
+                live = self.runtime.liveness(handle)
+            self._record_end(session, live, f"spawn failed: {exc.message}", crashed=True)
+            raise
+        with self.ctx.store.transaction() as tx:
+            tx.run("agent_session_ready", role=role, name=name, incarnation=identity.incarnation)
+            tx.emit("agent.ready", f"{role}/{name}", {"incarnation": identity.incarnation})
+        if prompt and preset.prompt_mode == "send":
+            self.runtime.send(handle, prompt)
+        return self.session(role, name) or session
+
+    # -- restart, stop --------------------------------------------------------------------
+
+    def restart(
+        self,
+        role: str,
+        name: str,
+        *,
+        fresh: bool = False,
+        reason: str = "restart",
+        ended: str | None = None,
+    ) -> AgentSession:
+        """A seance restart: same identity, next incarnation, primed with its predecessor."""
+        previous = self.session(role, name)
+        if previous is None:
+            raise NotFound(
+                f"{role}/{name} has never been spawned",
+                f"spawn it with `bosun agent spawn {name} --role {role} …`",
+            )
+        preset = self.preset(previous.preset)
+        tail = ""
+        if previous.live:
+            handle = self.handle(previous)
+            tail = screen_tail(self.runtime, handle, 30)
+            live = self.runtime.liveness(handle)
+            if not live.dead:
+                live = self.runtime.stop(handle, grace=2.0)
+            self._record_end(previous, live, reason)
+        prime = build_prime(self.ctx, role, name)
+        how = ended or (previous.end_reason or reason)
+        resume_id = None
+        if not fresh and preset.can_resume and previous.session_id:
+            resume_id = previous.session_id
+        cwd = Path(previous.worktree) if previous.worktree else self._root()
+        identity = self.ctx.identities.get(role, name)
+        prompt = build_seance_prompt(_next_incarnation(prime, identity.incarnation + 1), how, tail)
+        return self._launch(
+            role,
+            name,
+            preset,
+            cwd,
+            prompt=prompt,
+            extra_env={},
+            resume_id=resume_id,
+            new_incarnation=True,
+            reason=reason,
+        )
+
+    def stop(
+        self, role: str, name: str, grace: float = 5.0, reason: str = "stopped by operator"
+    ) -> Liveness:
+        session, handle = self.require_live(role, name)
+        live = self.runtime.stop(handle, grace)
+        self._record_end(session, live, reason)
+        return live
+
+    def _record_end(
+        self, session: AgentSession, live: Liveness, reason: str, *, crashed: bool = False
+    ) -> None:
+        with self.ctx.store.transaction() as tx:
+            if end_session(tx, session, live.exit_code, reason):
+                tx.emit(
+                    "agent.ended",
+                    session.ref,
+                    {
+                        "incarnation": session.incarnation,
+                        "exit_code": live.exit_code,
+                        "signal": live.signal,
+                        "reason": reason,
+                    },
+                )
+                if crashed:
+                    self.ctx.identities.set_status_in(
+                        tx, session.role, session.name, IdentityStatus.CRASHED, reason
+                    )
+
+    # -- talking to a session -------------------------------------------------------------
+
+    def send(self, role: str, name: str, text: str) -> dict[str, Any]:
+        session, handle = self.require_live(role, name)
+        delivery = self.runtime.send(handle, text)
+        with self.ctx.store.transaction() as tx:
+            tx.emit(
+                "agent.sent",
+                session.ref,
+                {
+                    "bytes": delivery.bytes,
+                    "verified": delivery.verified,
+                    "enter_presses": delivery.enter_presses,
+                },
+            )
+        return delivery.to_json()
+
+    def capture(self, role: str, name: str, lines: int = 50) -> str:
+        _, handle = self.require_live(role, name)
+        return self.runtime.capture(handle, lines)
+
+
+def _next_incarnation(prime: Any, incarnation: int) -> Any:
+    from dataclasses import replace
+
+    return replace(prime, identity=replace(prime.identity, incarnation=incarnation))

@@ -1,0 +1,43 @@
+"""The seance prompt: what a new session of an identity is told about its predecessor.
+
+Built from the store (the prime block: identity, hook, checkpoint, resumption
+instructions, unread signals, skip instructions) plus the last lines of the predecessor's
+screen or transcript. Pure: the caller gathers the inputs.
+"""
+
+from __future__ import annotations
+
+from bosun.core.prime import PrimeBlock
+
+MAX_SCREEN_LINES = 20
+MAX_LINE = 200
+
+
+def build_seance_prompt(prime: PrimeBlock, ended: str, screen_tail: str = "") -> str:
+    """The first prompt of a restarted session.
+
+    `ended` says how the predecessor's session ended ("crashed with exit code 3",
+    "handed off at 85 % context", …).
+    """
+    ident = prime.identity
+    lines = [
+        f"[bosun seance] You are {ident.ref}, incarnation {ident.incarnation}: a new session "
+        "continuing your predecessor's work. Do not start over.",
+        f"Your predecessor's session ended: {ended}.",
+        "",
+        prime.render().rstrip(),
+    ]
+    tail = _tail(screen_tail)
+    if tail:
+        lines += ["", "## The last lines of your predecessor's screen", *tail]
+    lines += [
+        "",
+        "Continue from the checkpoint and the resumption instructions above; phases listed "
+        "as done stay done.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _tail(screen: str) -> list[str]:
+    kept = [line.rstrip() for line in screen.splitlines() if line.strip()]
+    return ["| " + line[:MAX_LINE] for line in kept[-MAX_SCREEN_LINES:]]

@@ -1,0 +1,98 @@
+"""Agent sessions in the store: one row per incarnation, enough to drive it again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import bosun.store.queries_agents  # noqa: F401  (registers the queries)
+from bosun.base.clock import iso
+
+if TYPE_CHECKING:
+    from bosun.store.protocol import Tx
+
+
+@dataclass(frozen=True)
+class AgentSession:
+    role: str
+    name: str
+    incarnation: int
+    driver: str
+    socket: str
+    session: str
+    target: str
+    pid: int | None
+    preset: str
+    started_at: float
+    session_id: str | None = None
+    host: str = ""
+    worktree: str | None = None
+    ready_at: float | None = None
+    ended_at: float | None = None
+    exit_code: int | None = None
+    end_reason: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.role}/{self.name}"
+
+    @property
+    def live(self) -> bool:
+        return self.ended_at is None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AgentSession:
+        return cls(**{k: row[k] for k in cls.__dataclass_fields__})
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for key in ("started_at", "ready_at", "ended_at"):
+            data[key] = iso(data[key])
+        data["identity"] = self.ref
+        return data
+
+
+def record_session(tx: Tx, session: AgentSession) -> None:
+    tx.run(
+        "agent_session_insert",
+        role=session.role,
+        name=session.name,
+        incarnation=session.incarnation,
+        driver=session.driver,
+        socket=session.socket,
+        session=session.session,
+        target=session.target,
+        pid=session.pid,
+        preset=session.preset,
+        session_id=session.session_id,
+        host=session.host,
+        worktree=session.worktree,
+        started_at=session.started_at,
+    )
+
+
+def current_session(tx: Tx, role: str, name: str) -> AgentSession | None:
+    row = tx.one("agent_session_current", role=role, name=name)
+    return AgentSession.from_row(row) if row else None
+
+
+def live_sessions(tx: Tx, host: str | None = None) -> list[AgentSession]:
+    return [AgentSession.from_row(r) for r in tx.all("agent_session_live", host=host)]
+
+
+def all_current_sessions(tx: Tx) -> list[AgentSession]:
+    return [AgentSession.from_row(r) for r in tx.all("agent_session_all_current")]
+
+
+def end_session(tx: Tx, session: AgentSession, exit_code: int | None, reason: str) -> bool:
+    """Mark the session ended (once); returns False when it already was."""
+    return bool(
+        tx.run(
+            "agent_session_end",
+            role=session.role,
+            name=session.name,
+            incarnation=session.incarnation,
+            exit_code=exit_code,
+            end_reason=reason,
+        )
+    )

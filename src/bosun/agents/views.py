@@ -1,0 +1,94 @@
+"""What `bosun agent list` and the dashboard show about each agent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bosun.base.clock import iso
+
+if TYPE_CHECKING:
+    from bosun.agents.fleet import Fleet
+
+
+@dataclass(frozen=True)
+class AgentView:
+    identity: str
+    role: str
+    name: str
+    status: str
+    runtime: str | None
+    state: str  # ready / busy / waiting_input / dead / unknown / not running
+    pid: int | None
+    target: str | None
+    worktree: str | None
+    phase: str | None
+    work_id: str | None
+    context_pct: float | None
+    incarnation: int
+    last_seen: float
+    last_seen_age_s: float
+    crew: bool
+    restarts: int
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["last_seen"] = iso(self.last_seen)
+        return data
+
+
+def context_percent(fleet: Fleet, role: str, name: str) -> float | None:
+    paths = fleet.ctx.paths
+    if paths is None:
+        return None
+    try:
+        data = json.loads(paths.context_file(role, name).read_text(encoding="utf-8"))
+        value = data.get("used_percentage")
+        return float(value) if value is not None else None
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
+def agent_views(fleet: Fleet, *, probe: bool = True) -> list[AgentView]:
+    """Every identity that has (had) a session, with its live state when `probe`."""
+    ctx = fleet.ctx
+    now = ctx.clock.now()
+    sessions = {s.ref: s for s in fleet.sessions()}
+    hooks = {f"{h.role}/{h.name}": h for h in ctx.hooks.list()}
+    views = []
+    for identity in ctx.identities.list():
+        session = sessions.get(identity.ref)
+        if session is None and not identity.runtime:
+            continue
+        state = "not running"
+        if session is not None and session.live:
+            state = "unknown"
+            if probe:
+                try:
+                    state = str(fleet.runtime.screen_state(fleet.handle(session)))
+                except Exception:  # noqa: BLE001 - a listing never fails on one agent
+                    state = "unknown"
+        hook = hooks.get(identity.ref)
+        views.append(
+            AgentView(
+                identity=identity.ref,
+                role=identity.role,
+                name=identity.name,
+                status=str(identity.status),
+                runtime=identity.runtime,
+                state=state,
+                pid=session.pid if session and session.live else None,
+                target=session.target if session and session.live else None,
+                worktree=identity.worktree,
+                phase=str(hook.phase) if hook else None,
+                work_id=hook.work_id if hook else None,
+                context_pct=context_percent(fleet, identity.role, identity.name),
+                incarnation=identity.incarnation,
+                last_seen=identity.last_seen,
+                last_seen_age_s=round(now - identity.last_seen, 3),
+                crew=identity.crew,
+                restarts=max(0, identity.incarnation - 1),
+            )
+        )
+    return views
