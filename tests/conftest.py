@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 for _var in ("BOSUN_IDENTITY", "BOSUN_HOME", "BOSUN_DATABASE_URL", "TMUX", "CLAUDECODE"):
     os.environ.pop(_var, None)
 
-from gitrepo import GIT_ENV, git, make_repo  # noqa: E402,F401  (tests/ is on sys.path)
+from backends import open_backend  # noqa: E402,F401  (tests/ is on sys.path)
+from gitrepo import GIT_ENV, git, make_repo  # noqa: E402,F401
 
 os.environ.update(GIT_ENV)
 
@@ -94,17 +95,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
         yield "postgres", request.getfixturevalue("pg_url")
 
 
-def open_backend(backend: tuple[str, str], clock=None):  # type: ignore[no-untyped-def]
-    dialect, location = backend
-    if dialect == "sqlite":
-        from bosun.store.sqlite import SqliteStore
-
-        return SqliteStore(location, clock)
-    from bosun.store.postgres import PostgresStore
-
-    return PostgresStore(location, clock)
-
-
 # -- tmux ---------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -117,3 +107,11 @@ def tmux_socket() -> Iterator[str]:
         yield name
     finally:
         subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True, check=False)
+
+
+@pytest.fixture
+def bosun(project: Path):  # type: ignore[no-untyped-def]
+    """The real CLI as a subprocess in the `project` repository (see tests/clirunner.py)."""
+    from clirunner import Bosun
+
+    return Bosun(project)

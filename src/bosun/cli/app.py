@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     code = 0
     try:
-        command.main(args=args, prog_name="bosun", standalone_mode=False)
+        code = command.main(args=args, prog_name="bosun", standalone_mode=False) or 0
     except Exit as exc:
         code = exc.exit_code
     except BosunError as exc:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from bosun.base.clock import Clock, SystemClock
 from bosun.base.errors import CorruptStore, StoreError, StoreUnavailable
 from bosun.store import schema
-from bosun.store.base import MIGRATIONS_TABLE, BaseTx, pending_migrations
+from bosun.store.base import MIGRATIONS_TABLE, NESTED_HINT, BaseTx, pending_migrations
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -24,6 +25,7 @@ class SqliteStore:
         self.clock = clock or SystemClock()
         self.location = str(path)
         self._lock = threading.RLock()
+        self._active = False
         memory = str(path) == ":memory:"
         if not memory:
             file = Path(path)
@@ -31,7 +33,7 @@ class SqliteStore:
                 raise StoreUnavailable(
                     f"database {file} does not exist", "run `bosun init` in the repository"
                 )
-            if file.exists() and not _looks_like_sqlite(file):
+            if file.exists() and not _OPEN.get(_key(file)) and not _looks_like_sqlite(file):
                 raise CorruptStore(
                     f"{file} is not a SQLite database (corrupt or overwritten)",
                     "restore it from a backup or move it aside; bosun never recreates it",
@@ -43,45 +45,68 @@ class SqliteStore:
                 isolation_level=None,
                 check_same_thread=False,
             )
+            self._file_key = None if memory else _key(Path(path))
+            if self._file_key is not None:
+                _OPEN[self._file_key] = _OPEN.get(self._file_key, 0) + 1
             self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if not memory:
-                self._conn.execute("PRAGMA journal_mode = WAL")
+            if not memory:  # switching to WAL needs a moment alone with a fresh file
+                self._retry_locked(lambda: self._conn.execute("PRAGMA journal_mode = WAL"))
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
+            self.close()
             raise _translate(exc, self.location) from exc
+        except BaseException:
+            self.close()
+            raise
 
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[BaseTx]:
+    def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[BaseTx]:
+        """`durable` changes nothing here: in WAL mode with synchronous=NORMAL a commit
+        survives a crash of the process, and the last ones may be lost on power failure."""
         with self._lock:
-            cur = self._conn.cursor()
-            self._begin(cur, write)
-            tx = BaseTx(cur, self.dialect, self.clock.now())
+            if self._active:
+                raise StoreError(f"a transaction is already open on {self.location}", NESTED_HINT)
+            self._active = True
             try:
-                yield tx
-            except sqlite3.DatabaseError as exc:
-                cur.execute("ROLLBACK")
-                raise _translate(exc, self.location) from exc
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            try:
-                cur.execute("COMMIT")
-            except sqlite3.DatabaseError as exc:
-                cur.execute("ROLLBACK")
-                raise _translate(exc, self.location) from exc
+                cur = self._conn.cursor()
+                self._begin(cur, write)
+                tx = BaseTx(cur, self.dialect, self.clock, write=write)
+                try:
+                    yield tx
+                except sqlite3.Error as exc:
+                    self._rollback(cur)
+                    raise _translate(exc, self.location) from exc
+                except BaseException:
+                    self._rollback(cur)
+                    raise
+                try:
+                    cur.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self._rollback(cur)
+                    raise _translate(exc, self.location) from exc
+            finally:
+                self._active = False
         tx.run_after_commit()
+
+    def _rollback(self, cur: sqlite3.Cursor) -> None:
+        # SQLite rolls some failures back by itself; a second ROLLBACK would hide the cause.
+        if self._conn.in_transaction:
+            cur.execute("ROLLBACK")
 
     def _begin(self, cur: sqlite3.Cursor, write: bool) -> None:
         """BEGIN IMMEDIATE takes the write lock up front, so a writer waits here, in the
         busy handler, and never fails half-way with "database is locked"."""
+        self._retry_locked(lambda: cur.execute("BEGIN IMMEDIATE" if write else "BEGIN"))
+
+    def _retry_locked(self, action: Callable[[], object]) -> None:
         deadline = time.monotonic() + BUSY_TIMEOUT_S * 2
         while True:
             try:
-                cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                action()
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
@@ -100,13 +125,14 @@ class SqliteStore:
         return int(row.fetchone()[0])
 
     def _migrate(self) -> None:
-        self._conn.execute(MIGRATIONS_TABLE.format(**schema.TYPES["sqlite"]))
-        if self.schema_version() >= schema.latest_version():
+        if self._has_migrations_table() and self.schema_version() >= schema.latest_version():
             return
         with self.transaction() as tx:  # BEGIN IMMEDIATE: one migrator at a time
             cur = tx._cursor
-            current = int(cur.execute("SELECT COALESCE(MAX(version),0) FROM schema_migrations")
-                          .fetchone()[0])
+            cur.execute(MIGRATIONS_TABLE.format(**schema.TYPES["sqlite"]))
+            current = int(
+                cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+            )
             for migration in pending_migrations(current):
                 for statement in migration.sql(self.dialect):
                     cur.execute(statement)
@@ -114,6 +140,12 @@ class SqliteStore:
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (migration.version, migration.name, tx.now),
                 )
+
+    def _has_migrations_table(self) -> bool:
+        row = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        return row is not None
 
     def schema_dump(self) -> list[tuple[str, ...]]:
         out: list[tuple[str, ...]] = []
@@ -127,10 +159,32 @@ class SqliteStore:
             for idx in self._conn.execute(f"PRAGMA index_list('{table}')"):
                 cols = [r[2] for r in self._conn.execute(f"PRAGMA index_info('{idx[1]}')")]
                 out.append(("index", table, idx[1], ",".join(cols), str(idx[2])))
+            for fk in self._conn.execute(f"PRAGMA foreign_key_list('{table}')"):
+                out.append(
+                    ("foreign key", table, str(fk[0]), fk[3], fk[2], str(fk[4]), fk[5], fk[6])
+                )
         return sorted(out)
 
     def close(self) -> None:
-        self._conn.close()
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            conn.close()
+            self._conn = None
+            key = getattr(self, "_file_key", None)
+            if key is not None and _OPEN.get(key):
+                _OPEN[key] -= 1
+
+
+# Files this process has a connection to. POSIX releases *all* of a process's fcntl locks
+# on a file when *any* descriptor of it is closed, so reading the header of a database that
+# is already open here would drop SQLite's locks: another process could then take the file
+# for its own, checkpoint and delete the WAL under us, and our writes would be lost. The
+# header is checked only before the first connection; later ones rely on SQLite's checks.
+_OPEN: dict[str, int] = {}
+
+
+def _key(file: Path) -> str:
+    return os.path.realpath(file)
 
 
 def _looks_like_sqlite(file: Path) -> bool:
@@ -144,7 +198,7 @@ def _looks_like_sqlite(file: Path) -> bool:
     return header == b"" or header == b"SQLite format 3\x00"
 
 
-def _translate(exc: sqlite3.DatabaseError, location: str) -> StoreError:
+def _translate(exc: sqlite3.Error, location: str) -> StoreError:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
         return CorruptStore(
@@ -153,4 +207,9 @@ def _translate(exc: sqlite3.DatabaseError, location: str) -> StoreError:
         )
     if "unable to open" in text or "readonly" in text or "disk I/O" in text:
         return StoreUnavailable(f"cannot use database {location}: {text}", "check permissions")
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"{location} is locked by another process: {text}",
+            "another process holds a long write transaction; find it with fuser",
+        )
     return StoreError(f"database error on {location}: {text}", "run with -v for details")

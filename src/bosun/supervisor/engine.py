@@ -1,0 +1,339 @@
+"""The supervisor's tick: observe every session, decide with the pure policies, act, record.
+
+Deterministic code decides everything (principle 1): detection, the recovery ladder,
+restart limits, patrol and the resume queue are pure functions in `policies/`; this module
+only gathers their inputs, carries out their decisions through the fleet, and records each
+step with its event. No transaction is held while a session starts or text is typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bosun.base.errors import BosunError
+from bosun.core.records import IdentityStatus, Phase
+from bosun.runtime.protocol import Liveness
+from bosun.supervisor import recovery_log as log
+from bosun.supervisor.observe import Observer
+from bosun.supervisor.policies.detect import Condition, Detection, classify, recovery_condition
+from bosun.supervisor.policies.ladder import Outcome, Step, Strategy, next_strategy, verify
+from bosun.supervisor.policies.patrol import PatrolSubject, decide_nudge, evaluate_compliance
+from bosun.supervisor.policies.resume import DrainFacts, EndCause, SessionEnding
+from bosun.supervisor.recovery import Recovery
+from bosun.supervisor.resume_queue import ResumeQueue
+
+if TYPE_CHECKING:
+    from bosun.agents.fleet import Fleet
+    from bosun.agents.sessions import AgentSession
+    from bosun.core.context import Context
+    from bosun.core.records import Hook, Identity
+    from bosun.supervisor.settings import SupervisorSettings
+
+logger = logging.getLogger("bosun.supervisor")
+SKIP_STATUSES = {IdentityStatus.TERMINATED, IdentityStatus.QUARANTINED}
+# An ended session is still supervised when its identity crashed (a restart that failed)
+# or handed off (the supervisor starts its successor).
+RECOVERABLE_ENDED = {IdentityStatus.CRASHED, IdentityStatus.HANDED_OFF}
+
+
+@dataclass
+class TickReport:
+    observed: int = 0
+    detections: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class Supervisor:
+    def __init__(self, ctx: Context, fleet: Fleet, settings: SupervisorSettings) -> None:
+        self.ctx = ctx
+        self.fleet = fleet
+        self.settings = settings
+        self.observer = Observer(fleet)
+        self.recovery = Recovery(ctx, fleet, settings)
+        self.resume = ResumeQueue(ctx, settings.resume)
+        self.last_tick: float | None = None
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def reconcile(self) -> dict[str, list[str]]:
+        """Sessions the store thinks are live but whose pane is gone count as crashed (the
+        next tick recovers them); tmux sessions unknown to the store are reported, never
+        killed. Work left half-done by a previous supervisor is settled."""
+        with self.ctx.store.transaction() as tx:
+            abandoned = log.abandon_undelivered(tx)
+        self.resume.recover_after_restart()
+        known = {s.session for s in self.fleet.live()}
+        dead = []
+        for session in self.fleet.live():
+            if self.fleet.runtime.liveness(self.fleet.handle(session)).dead:
+                dead.append(session.ref)
+        unknown = []
+        list_sessions = getattr(self.fleet.runtime, "list_sessions", None)
+        if list_sessions is not None:
+            try:
+                running = {row.get("session", "") for row in list_sessions()}
+            except BosunError:
+                running = set()
+            unknown = sorted(name for name in running if name and name not in known)
+        with self.ctx.store.transaction() as tx:
+            tx.emit(
+                "supervisor.reconciled",
+                "supervisor",
+                {
+                    "dead": dead,
+                    "unknown_sessions": unknown,
+                    "abandoned_nudges": [n.id for n in abandoned],
+                },
+            )
+        return {"dead": dead, "unknown": unknown}
+
+    # -- the tick -------------------------------------------------------------------------
+
+    def tick(self, only: str | None = None) -> TickReport:
+        """One pass over every session of this host (or only identity `only`)."""
+        report = TickReport()
+        now = self.ctx.clock.now()
+        identities = {i.ref: i for i in self.ctx.identities.list()}
+        hooks = {f"{h.role}/{h.name}": h for h in self.ctx.hooks.list()}
+        handoffs = self._handoff_requests()
+        for session in self.fleet.sessions():
+            if only is not None and session.ref != only:
+                continue
+            if session.host and session.host != self.fleet.host:
+                continue  # tmux is host-local: each host supervises its own sessions
+            identity = identities.get(session.ref)
+            if identity is None or identity.status in SKIP_STATUSES:
+                continue
+            if not session.live and identity.status not in RECOVERABLE_ENDED:
+                continue  # ended on purpose (stopped, exited cleanly): nothing to recover
+            try:
+                self._supervise_one(
+                    session,
+                    identity,
+                    hooks.get(session.ref),
+                    handoffs.get(session.ref),
+                    now,
+                    report,
+                )
+            except BosunError as exc:
+                report.errors.append(f"{session.ref}: {exc.message}")
+                logger.warning("supervising %s failed: %s", session.ref, exc.message)
+        self.last_tick = now
+        return report
+
+    def _supervise_one(
+        self,
+        session: AgentSession,
+        identity: Identity,
+        hook: Hook | None,
+        handoff_at: float | None,
+        now: float,
+        report: TickReport,
+    ) -> None:
+        report.observed += 1
+        obs = self.observer.observe(
+            session,
+            identity,
+            hook,
+            now,
+            handoff_at=handoff_at,
+            force_look=self.recovery.has_pending(session.ref),
+        )
+        self.recovery.verify_pending(session.ref, obs, now)
+        detections = classify(obs, now, self.settings.detect)
+        self._record_detections(session, detections, report)
+        for detection in detections:
+            if detection.condition == Condition.CHECKPOINT_DUE:
+                self.recovery.request_checkpoint(session, self.observer.seen(session), detection)
+        found = recovery_condition(detections)
+        if found is not None:
+            if found.condition == Condition.CRASHED and obs.exit_code == 0:
+                self._clean_exit(session, hook, report)
+                return
+            action = self.recovery.recover(session, identity, found, obs)
+            if action:
+                report.actions.append(f"{session.ref}: {action}")
+            return
+        if session.live and obs.alive:
+            self._patrol(session, identity, hook, obs, now, report)
+
+    def _record_detections(
+        self, session: AgentSession, detections: tuple[Detection, ...], report: TickReport
+    ) -> None:
+        seen = self.observer.seen(session)
+        current = {str(d.condition) for d in detections}
+        new = [d for d in detections if str(d.condition) not in seen.reported]
+        seen.reported = current
+        if not new:
+            return
+        with self.ctx.store.transaction() as tx:
+            for detection in new:
+                tx.emit(
+                    detection.event_kind,
+                    session.ref,
+                    {**detection.event_data(), "incarnation": session.incarnation},
+                )
+                report.detections.append(f"{session.ref}: {detection.condition}")
+
+    def _handoff_requests(self) -> dict[str, float]:
+        return {
+            s.to: s.created_at for s in self.ctx.signals.list(unread=True, kind="HANDOFF_REQUESTED")
+        }
+
+    # -- resume queue ---------------------------------------------------------------------
+
+    def _clean_exit(self, session: AgentSession, hook: Hook | None, report: TickReport) -> None:
+        """Exit code 0 is not a crash. With unfinished work on the hook the identity goes to
+        the resume queue (bounded revivals); otherwise its session simply ended."""
+        from bosun.agents.sessions import end_session
+
+        with self.ctx.store.transaction() as tx:
+            if not end_session(tx, session, 0, "exited cleanly"):
+                return
+            tx.emit(
+                "agent.ended",
+                session.ref,
+                {"incarnation": session.incarnation, "exit_code": 0, "reason": "exited cleanly"},
+            )
+        if hook is not None and hook.unfinished:
+            ending = SessionEnding(
+                identity=session.ref,
+                cause=EndCause.EXTERNAL,
+                hook_unfinished=True,
+                work_id=hook.work_id,
+                worktree=session.worktree,
+                evidence={"exit_code": 0, "incarnation": session.incarnation},
+            )
+            decision, _ = self.resume.consider(ending)
+            report.actions.append(f"{session.ref}: exited cleanly mid-work; {decision.reason}")
+
+    def drain_resume_queue(self) -> str | None:
+        """Revive at most one queued identity this tick (after drain-time validation)."""
+
+        def facts(entry: object) -> DrainFacts:
+            ref = entry.identity  # type: ignore[attr-defined]
+            role, name = ref.split("/", 1)
+            identity = self.ctx.identities.find(role, name)
+            session = self.fleet.session(role, name)
+            live = bool(
+                session
+                and session.live
+                and not self.fleet.runtime.liveness(self.fleet.handle(session)).dead
+            )
+            hook = self.ctx.hooks.find(role, name) if identity else None
+            worktree = entry.worktree  # type: ignore[attr-defined]
+            from pathlib import Path
+
+            return DrainFacts(
+                live_session=live,
+                worktree_exists=bool(worktree and Path(worktree).is_dir()),
+                identity_status=str(identity.status) if identity else None,
+                operator_stopped=bool(
+                    session and (session.end_reason or "").startswith("stopped by operator")
+                ),
+                hook_unfinished=bool(hook and hook.unfinished),
+            )
+
+        entry = self.resume.next_revival(facts)
+        if entry is None:
+            return None
+        role, name = entry.identity.split("/", 1)
+        try:
+            self.fleet.restart(
+                role,
+                name,
+                reason="resume queue revival",
+                ended="it exited while its hook held unfinished work",
+            )
+        except BosunError as exc:
+            self.resume.record_result(entry.id, False, exc.message)
+            return f"{entry.identity}: revival failed ({exc.message})"
+        self.resume.record_result(entry.id, True)
+        return f"{entry.identity}: revived from the resume queue"
+
+    # -- patrol ---------------------------------------------------------------------------
+
+    def _patrol(
+        self,
+        session: AgentSession,
+        identity: Identity,
+        hook: Hook | None,
+        obs: object,
+        now: float,
+        report: TickReport,
+    ) -> None:
+        config = self.settings.patrol
+        with self.ctx.store.transaction(write=False) as tx:
+            last = log.last_patrol(tx, session.ref)
+        subject = PatrolSubject(
+            role=identity.role,
+            screen_state=obs.screen_state,  # type: ignore[attr-defined]
+            hook_unfinished=bool(hook and hook.unfinished and hook.phase != Phase.MERGE_READY),
+            work_title=hook.summary if hook else None,
+            phase=str(hook.phase) if hook else None,
+            crew=identity.crew,
+            last_patrol=last,
+        )
+        decision = decide_nudge(subject, now, config)
+        if not decision.nudge or decision.text is None:
+            return
+        with self.ctx.store.transaction() as tx:
+            nudge = log.record_nudge(
+                tx,
+                session.ref,
+                decision.text,
+                work_id=hook.work_id if hook else None,
+                phase=str(hook.phase) if hook else None,
+            )
+        try:
+            self.fleet.runtime.send(self.fleet.handle(session), decision.text)
+        except BosunError as exc:
+            report.errors.append(f"{session.ref}: patrol nudge not delivered: {exc.message}")
+            return
+        with self.ctx.store.transaction() as tx:
+            log.mark_delivered(tx, nudge.id)
+        report.actions.append(f"{session.ref}: patrol nudge")
+
+    def settle_patrol_responses(self) -> None:
+        """Close each delivered nudge with the agent's response (or its silence)."""
+        with self.ctx.store.transaction(write=False) as tx:
+            waiting = log.awaiting_response(tx)
+        if not waiting:
+            return
+        now = self.ctx.clock.now()
+        sessions = {s.ref: s for s in self.fleet.sessions()}
+        for nudge in waiting:
+            session = sessions.get(nudge.identity)
+            role, name = nudge.identity.split("/", 1)
+            identity = self.ctx.identities.find(role, name)
+            if session is None or identity is None:
+                continue
+            obs = self.observer.observe(session, identity, self.ctx.hooks.find(role, name), now)
+            result = evaluate_compliance(
+                nudge.delivered_at or nudge.created_at,
+                obs,
+                now,
+                self.settings.patrol.compliance_window,
+            )
+            if result.compliance.value == "pending":
+                continue
+            with self.ctx.store.transaction() as tx:
+                log.record_response(tx, nudge.id, result, self._patrol_log())
+
+    def _patrol_log(self) -> object:
+        return self.ctx.paths.logs / "patrol.jsonl" if self.ctx.paths else None
+
+    # -- what the loop calls on a process exit ------------------------------------------
+
+    def session_exited(self, session: AgentSession, live: Liveness) -> TickReport:
+        """Called the moment a session's process exits: recover it now, not next tick."""
+        seen = self.observer.seen(session)
+        if seen.exited is None:
+            seen.exited, seen.exited_at = live, self.ctx.clock.now()
+        return self.tick(only=session.ref)
+
+
+__all__ = ["Outcome", "Step", "Strategy", "Supervisor", "TickReport", "next_strategy", "verify"]

@@ -1,0 +1,134 @@
+"""What the supervisor sees of each session: liveness, screen, hook, context — turned into
+the `Observations` the pure detection policy reads.
+
+The supervisor remembers, per identity, when the screen last changed and since when a
+prompt has been waiting (the hook's last change is in the store). That memory lives in
+the process: after a supervisor
+restart it starts from "changed now", which only delays a stall verdict (kills need
+positive evidence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bosun.agents.views import context_percent
+from bosun.runtime.protocol import Liveness, LivenessState
+from bosun.runtime.screen import ScreenState as RuntimeScreen
+from bosun.runtime.screen import classify as classify_screen
+from bosun.supervisor.policies.detect import Observations, ScreenState
+
+if TYPE_CHECKING:
+    from bosun.agents.fleet import Fleet
+    from bosun.agents.sessions import AgentSession
+    from bosun.core.records import Hook, Identity
+
+_SCREEN = {
+    RuntimeScreen.READY: ScreenState.READY,
+    RuntimeScreen.BUSY: ScreenState.BUSY,
+    RuntimeScreen.WAITING_INPUT: ScreenState.WAITING,
+}
+
+
+@dataclass
+class Seen:
+    """The supervisor's memory of one identity's current session."""
+
+    incarnation: int
+    screen_hash: str = ""
+    screen_changed_at: float | None = None
+    screen_state: ScreenState = ScreenState.UNKNOWN
+    waiting_since: float | None = None
+    looked_at: float | None = None
+    checkpoint_requested_at: float | None = None
+    reported: set[str] = field(default_factory=set)  # conditions already logged as events
+    exited: Liveness | None = None
+    exited_at: float | None = None
+
+
+class Observer:
+    def __init__(self, fleet: Fleet, look_interval: float = 2.0) -> None:
+        self.fleet = fleet
+        self.look_interval = look_interval  # seconds between screen captures per session
+        self.memory: dict[str, Seen] = {}
+
+    def seen(self, session: AgentSession) -> Seen:
+        seen = self.memory.get(session.ref)
+        if seen is None or seen.incarnation != session.incarnation:
+            seen = Seen(session.incarnation)
+            self.memory[session.ref] = seen
+        return seen
+
+    def observe(
+        self,
+        session: AgentSession,
+        identity: Identity,
+        hook: Hook | None,
+        now: float,
+        *,
+        live: Liveness | None = None,
+        handoff_at: float | None = None,
+        force_look: bool = False,
+    ) -> Observations:
+        seen = self.seen(session)
+        handle = self.fleet.handle(session)
+        if live is None:
+            live = seen.exited or self.fleet.runtime.liveness(handle)
+        if live.dead and seen.exited is None:
+            seen.exited, seen.exited_at = live, now
+        alive = {LivenessState.ALIVE: True, LivenessState.DEAD: False}.get(live.state)
+        if alive and (
+            force_look or seen.looked_at is None or now - seen.looked_at >= self.look_interval
+        ):
+            self._look(seen, handle, now)
+        return Observations(
+            identity=session.ref,
+            alive=alive,
+            last_seen=identity.last_seen,
+            screen_state=seen.screen_state if alive else ScreenState.UNKNOWN,
+            session_started_at=session.started_at,
+            exit_code=live.exit_code if live.dead else None,
+            exited_at=seen.exited_at,
+            screen_changed_at=seen.screen_changed_at,
+            hook_changed_at=hook.updated_at if hook else None,
+            waiting_since=seen.waiting_since,
+            context_pct=context_percent(self.fleet, session.role, session.name),
+            handoff_requested_at=handoff_at,
+            checkpoint_requested_at=seen.checkpoint_requested_at,
+            crew=identity.crew,
+        )
+
+    def _look(self, seen: Seen, handle: object, now: float) -> None:
+        from bosun.base.errors import RuntimeFailure
+
+        seen.looked_at = now
+        try:
+            screen = self.fleet.runtime.capture(handle, 60)  # type: ignore[arg-type]
+        except RuntimeFailure:
+            return
+        digest = hashlib.blake2b(_strip_clock(screen).encode(), digest_size=12).hexdigest()
+        if digest != seen.screen_hash:
+            seen.screen_hash = digest
+            seen.screen_changed_at = now
+        state = _SCREEN.get(
+            classify_screen(screen, handle.patterns),  # type: ignore[attr-defined]
+            ScreenState.UNKNOWN,
+        )
+        if state == ScreenState.WAITING:
+            if seen.waiting_since is None:
+                seen.waiting_since = now
+        else:
+            seen.waiting_since = None
+        seen.screen_state = state
+
+
+def _strip_clock(screen: str) -> str:
+    """A busy line's running seconds counter is not progress: ignore digits in it."""
+    lines = []
+    for line in screen.splitlines():
+        if "esc to interrupt" in line:
+            line = "".join(c for c in line if not c.isdigit())
+        lines.append(line.rstrip())
+    return "\n".join(lines)
