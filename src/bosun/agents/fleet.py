@@ -23,7 +23,7 @@ from bosun.agents.sessions import (
     live_sessions,
     record_session,
 )
-from bosun.base.errors import Conflict, InvalidInput, NotFound, RuntimeFailure
+from bosun.base.errors import BosunError, Conflict, InvalidInput, NotFound, RuntimeFailure
 from bosun.base.ids import session_uuid
 from bosun.base.names import check_name
 from bosun.core.prime import build_prime
@@ -220,10 +220,15 @@ class Fleet:
                         tx, role, name, session_id=session_id, reason=reason
                     )
         argv_prompt = prompt if preset.prompt_mode == "argument" else None
+        settings_file = self._prepare_runtime(preset, cwd)
         if resume_id:
-            argv = preset.resume(resume_id, prompt=argv_prompt, cwd=str(cwd))
+            argv = preset.resume(
+                resume_id, prompt=argv_prompt, settings_file=settings_file, cwd=str(cwd)
+            )
         else:
-            argv = preset.launch_argv(session_id=session_id, prompt=argv_prompt, cwd=str(cwd))
+            argv = preset.launch_argv(
+                session_id=session_id, prompt=argv_prompt, settings_file=settings_file, cwd=str(cwd)
+            )
         argv = preset.resolve_binary(argv)
         env = session_environment(
             os.environ,
@@ -294,6 +299,25 @@ class Fleet:
         if prompt and preset.prompt_mode == "send":
             self.runtime.send(handle, prompt)
         return self.session(role, name) or session
+
+    def _prepare_runtime(self, preset: Preset, cwd: Path) -> str | None:
+        """Claude Code: bosun's hook settings file, and the folder-trust answer for the
+        worktree written the documented way (configurable off; the screen is the fallback)."""
+        if preset.trust == "claude_json" and self.ctx.config.get("runtime.claude_trust"):
+            from bosun.runtime.claude_trust import pre_accept_for_worktree
+
+            try:
+                pre_accept_for_worktree(cwd)
+            except BosunError:
+                pass  # the dialog is then answered on screen
+        if preset.hooks != "claude" or self.ctx.paths is None:
+            return None
+        from bosun.agents.claude.install import install, settings_path
+
+        path = settings_path(self.ctx.paths.home)
+        if not path.exists():
+            install(self.ctx.paths.home)
+        return str(path)
 
     # -- restart, stop --------------------------------------------------------------------
 

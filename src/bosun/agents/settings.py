@@ -1,0 +1,20 @@
+"""Settings of agent sessions and the Claude Code integration."""
+
+from bosun.base.config import Setting, declare
+
+declare(
+    Setting(
+        "claude.stop_gate",
+        "bool",
+        True,
+        "block Claude's Stop while its hook holds unfinished work (fails open on errors)",
+    ),
+    Setting(
+        "claude.stop_gate_max_blocks",
+        "int",
+        3,
+        "consecutive Stop blocks before the gate lets the agent stop anyway",
+        minimum=1,
+        maximum=8,
+    ),
+)
