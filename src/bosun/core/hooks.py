@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from bosun.store.protocol import Tx
 
 
+MAX_HISTORY = 200  # the hook keeps its latest phase changes; `hook.phase` events keep all
+
+
 def parse_phase(value: str) -> Phase:
     try:
         return Phase(value)
@@ -32,9 +35,11 @@ class Hooks:
             return self.find_in(tx, role, name)
 
     def find_in(self, tx: Tx, role: str, name: str) -> Hook | None:
-        self.ctx.identities.get_in(tx, role, name)
         row = tx.one("hook_get", role=role, name=name)
-        return Hook.from_row(row) if row else None
+        if row is None:
+            self.ctx.identities.get_in(tx, role, name)  # NotFound / InvalidName
+            return None
+        return Hook.from_row(row)  # the foreign key guarantees the identity exists
 
     def get(self, role: str, name: str) -> Hook:
         with self.ctx.store.transaction(write=False) as tx:
@@ -102,7 +107,7 @@ class Hooks:
         if hook.phase == new:
             return hook
         check_transition(PHASE_TRANSITIONS, f"hook of {role}/{name}", hook.phase, new)
-        history = (*hook.history, PhaseChange(new, tx.now, hook.phase))
+        history = (*hook.history, PhaseChange(new, tx.now, hook.phase))[-MAX_HISTORY:]
         updated = self._save(tx, hook, phase=new, history=history)
         tx.emit(
             "hook.phase",
@@ -173,8 +178,8 @@ class Hooks:
             tx.now,
             history=history if history is not None else hook.history,
         )
-        tx.run(
-            "hook_update",
+        row = tx.one(
+            "hook_update_returning",
             role=hook.role,
             name=hook.name,
             phase=str(probe.phase),
@@ -185,6 +190,7 @@ class Hooks:
             resumption=resumption if resumption is not None else hook.resumption,
             phase_history=probe.history_json(),
         )
-        updated = self.get_in(tx, hook.role, hook.name)
+        assert row is not None
+        updated = Hook.from_row(row)
         mirror_hook(self.ctx, tx, hook.role, hook.name, updated)
         return updated

@@ -137,20 +137,27 @@ class Identities:
             return identity
 
     def heartbeat(self, role: str, name: str) -> Identity:
-        """Record that the identity is alive now; a stale identity becomes active again."""
-        with self.ctx.store.transaction() as tx:
-            before = tx.one("identity_get", role=check_name(role, "role"), name=check_name(name))
-            if before is None:
-                self.get_in(tx, role, name)  # raises NotFound
+        """Record that the identity is alive now; a stale identity becomes active again.
+
+        A bare heartbeat is no transition, so it commits without waiting for the disk
+        (`durable=False`); one that turns a stale identity active records an event and
+        commits durably.
+        """
+        check_name(role, "role")
+        check_name(name)
+        with self.ctx.store.transaction(durable=False) as tx:
+            row = tx.one("identity_touch", role=role, name=name)
+            if row is not None:
+                return Identity.from_row(row)
+            before = self.get_in(tx, role, name)  # raises NotFound
             tx.run("identity_heartbeat", role=role, name=name)
             identity = self.get_in(tx, role, name)
-            if before and before["status"] != identity.status:
-                tx.emit(
-                    "identity.status",
-                    identity.ref,
-                    {"old": before["status"], "new": str(identity.status), "reason": "heartbeat"},
-                )
-                mirror_identity(self.ctx, tx, identity)  # a bare heartbeat is not a change
+            tx.emit(
+                "identity.status",
+                identity.ref,
+                {"old": str(before.status), "new": str(identity.status), "reason": "heartbeat"},
+            )
+            mirror_identity(self.ctx, tx, identity)
             return identity
 
     def set_status(

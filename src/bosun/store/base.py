@@ -3,29 +3,85 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
+from bosun.base.clock import Clock
+from bosun.base.errors import StoreError
 from bosun.store import schema
 from bosun.store.protocol import Row
 from bosun.store.queries import sql_for
 
 Cursor = Any
 
+_READ_VERBS = ("SELECT", "WITH", "VALUES", "EXPLAIN")
+_reads: dict[tuple[str, str], bool] = {}
+_now: dict[tuple[str, str], bool] = {}
+_NOW = re.compile(r"(?<![:\w]):now\b")
+
 
 class BaseTx:
-    """A transaction handle over one DB-API cursor. Named queries only."""
+    """A transaction handle over one DB-API cursor. Named queries only.
 
-    def __init__(self, cursor: Cursor, dialect: str, now: float) -> None:
+    `begin`, when given, runs once before the first statement or the first use of `now`
+    (PostgreSQL starts its transaction and takes the writer lock lazily). `now` is read
+    from the clock only after that, so timestamps follow the order in which writers commit.
+    """
+
+    def __init__(
+        self,
+        cursor: Cursor,
+        dialect: str,
+        clock: Clock,
+        *,
+        write: bool = True,
+        begin: Callable[[], None] | None = None,
+    ) -> None:
         self._cursor = cursor
         self._dialect = dialect
-        self.now = now
+        self._clock = clock
+        self._write = write
+        self._begin = begin
+        self._now: float | None = None
         self._after: list[Callable[[], None]] = []
+        self.started = begin is None
         self.events: list[int] = []
 
+    @property
+    def now(self) -> float:
+        """One timestamp for everything this transaction records."""
+        if self._now is None:
+            self._start()
+            self._now = self._clock.now()
+        return self._now
+
+    def _start(self) -> None:
+        if not self.started:
+            self.started = True
+            assert self._begin is not None
+            self._begin()
+
+    def _sql(self, query: str) -> str:
+        sql = sql_for(query, self._dialect)
+        if not self._write and not _is_read(query, sql, self._dialect):
+            raise StoreError(
+                f"query {query!r} writes, inside a read-only transaction",
+                "open it with store.transaction() (write=True)",
+            )
+        return sql
+
+    def _prepare(self, query: str, params: dict[str, Any]) -> str:
+        """The SQL of `query`, with `:now` filled in when it uses it and nothing gave it."""
+        sql = self._sql(query)
+        if "now" not in params and _uses_now(query, self._dialect):
+            params["now"] = self.now
+        return sql
+
     def _execute(self, query: str, params: dict[str, Any]) -> Cursor:
-        params.setdefault("now", self.now)
-        self._cursor.execute(sql_for(query, self._dialect), params)
+        sql = self._prepare(query, params)
+        self._start()
+        self._cursor.execute(sql, params)
         return self._cursor
 
     def one(self, query: str, **params: Any) -> Row | None:
@@ -62,6 +118,22 @@ class BaseTx:
             action()
 
 
+def _is_read(query: str, sql: str, dialect: str) -> bool:
+    key = (query, dialect)
+    found = _reads.get(key)
+    if found is None:
+        found = _reads[key] = sql.lstrip(" (\n\t").upper().startswith(_READ_VERBS)
+    return found
+
+
+def _uses_now(query: str, dialect: str) -> bool:
+    key = (query, dialect)
+    found = _now.get(key)
+    if found is None:
+        found = _now[key] = bool(_NOW.search(sql_for(query, "sqlite")))
+    return found
+
+
 def _as_dict(cursor: Cursor, row: Any) -> Row:
     if isinstance(row, dict):
         return row
@@ -76,3 +148,5 @@ MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {float} NOT NULL)"
 )
+
+NESTED_HINT = "pass the open transaction to the *_in variant instead of opening another"

@@ -4,6 +4,14 @@ Only the store layer executes SQL. Callers name a query registered in `bosun.sto
 (or an engine's own query module) and pass parameters; each backend turns the name into its
 dialect's SQL. Every state change and the event recording it commit in one transaction:
 `tx.emit(...)` inserts the event inside the same transaction.
+
+The contract every backend keeps (tests/store runs it against each one):
+- write transactions are serialised: a read-modify-write inside one never loses an update,
+  and callers wait for the lock instead of seeing "database is locked";
+- `tx.now` is read after the writer lock is taken, so it never goes backwards in commit order;
+- a read-only transaction (`write=False`) refuses a query that writes;
+- transactions do not nest: opening one while the same store has one open is an error;
+- foreign errors come out as `bosun.base.errors.StoreError` and its subclasses.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ Row = dict[str, Any]
 
 
 class Tx(Protocol):
-    now: float  # one timestamp for everything the transaction records
+    @property
+    def now(self) -> float:
+        """One timestamp for everything the transaction records."""
 
     def one(self, query: str, **params: Any) -> Row | None: ...
 
@@ -36,7 +46,12 @@ class Store(Protocol):
     dialect: str  # "sqlite" | "postgres"
     location: str  # a file path or a URL without its password, for messages
 
-    def transaction(self, *, write: bool = True) -> AbstractContextManager[Tx]: ...
+    def transaction(
+        self, *, write: bool = True, durable: bool = True
+    ) -> AbstractContextManager[Tx]:
+        """A write transaction (serialised with every other writer) or, with write=False, a
+        read-only one. durable=False lets a backend commit without waiting for the disk
+        (for liveness updates that record no transition); the commit is still atomic."""
 
     def schema_version(self) -> int: ...
 

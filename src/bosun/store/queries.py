@@ -35,16 +35,20 @@ def to_pyformat(sql: str) -> str:
     return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
+# A kind prefix arrives as "hook.%" (see core/events.py). It is compared with substr, not
+# LIKE: LIKE would read '_' and '%' inside kinds as wildcards, and SQLite's LIKE ignores case.
 register(
     {
         # events
         "event_insert": "INSERT INTO events (ts, kind, subject, data) "
         "VALUES (:ts, :kind, :subject, :data) RETURNING id",
         "events_since": "SELECT * FROM events WHERE id > :since "
-        "AND (:kind IS NULL OR kind = :kind OR kind LIKE :kind_prefix) "
+        "AND (:kind IS NULL OR kind = :kind OR substr(kind, 1, length(:kind_prefix) - 1) "
+        "= substr(:kind_prefix, 1, length(:kind_prefix) - 1)) "
         "AND (:subject IS NULL OR subject = :subject) ORDER BY id LIMIT :limit",
         "events_tail": "SELECT * FROM (SELECT * FROM events "
-        "WHERE (:kind IS NULL OR kind = :kind OR kind LIKE :kind_prefix) "
+        "WHERE (:kind IS NULL OR kind = :kind OR substr(kind, 1, length(:kind_prefix) - 1) "
+        "= substr(:kind_prefix, 1, length(:kind_prefix) - 1)) "
         "AND (:subject IS NULL OR subject = :subject) ORDER BY id DESC LIMIT :limit) t "
         "ORDER BY id",
         "events_max_id": "SELECT COALESCE(MAX(id), 0) AS id FROM events",
@@ -62,6 +66,9 @@ register(
         "identity_heartbeat": "UPDATE identities SET last_seen = :now, "
         "status = CASE WHEN status = 'stale' THEN 'active' ELSE status END "
         "WHERE role = :role AND name = :name RETURNING status",
+        # the common heartbeat in one statement: no row means unknown, or stale (a transition)
+        "identity_touch": "UPDATE identities SET last_seen = :now "
+        "WHERE role = :role AND name = :name AND status <> 'stale' RETURNING *",
         "identity_list": "SELECT * FROM identities WHERE (:role IS NULL OR role = :role) "
         "AND (:status IS NULL OR status = :status) ORDER BY role, name",
         "identity_find_stale": "SELECT * FROM identities WHERE last_seen < :cutoff "
@@ -80,6 +87,10 @@ register(
         "checkpoint_at = :checkpoint_at, resumption = :resumption, "
         "phase_history = :phase_history, updated_at = :now "
         "WHERE role = :role AND name = :name",
+        "hook_update_returning": "UPDATE hooks SET phase = :phase, "
+        "checkpoint_note = :checkpoint_note, checkpoint_at = :checkpoint_at, "
+        "resumption = :resumption, phase_history = :phase_history, updated_at = :now "
+        "WHERE role = :role AND name = :name RETURNING *",
         "hook_delete": "DELETE FROM hooks WHERE role = :role AND name = :name",
         "hook_list": "SELECT * FROM hooks ORDER BY role, name",
         "hooks_for_work": "SELECT * FROM hooks WHERE work_id = :work_id ORDER BY role, name",

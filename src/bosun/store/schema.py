@@ -1,9 +1,10 @@
 """Versioned schema migrations, written once for both dialects.
 
 DDL uses a few type words that each backend fills in: {pk} an auto-increment primary key,
-{float} a double, {bigint} a 64-bit integer. Each migration is a module `migrations/mNNN_<name>.py` defining
-`MIGRATION`; they are only ever appended. Opening a store applies the missing ones in order,
-inside one transaction.
+{float} a double, {bigint} a 64-bit integer. Each migration is a module
+`migrations/mNNN_<name>.py` defining `MIGRATION`; they are only ever appended. Opening a store
+applies the missing ones in order, inside one transaction, holding the writer lock (so two
+processes opening a fresh database at once migrate it once).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ class Migration:
 
     def sql(self, dialect: str) -> list[str]:
         return [stmt.format(**TYPES[dialect]) for stmt in self.statements]
-
 
 
 _MIGRATIONS_DIR = Path(__file__).with_name("migrations")
