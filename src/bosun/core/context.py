@@ -19,10 +19,12 @@ from bosun.store.open import open_store
 from bosun.store.protocol import Store
 
 if TYPE_CHECKING:
+    from bosun.core.commitments import Commitments
     from bosun.core.events import Events
     from bosun.core.hooks import Hooks
     from bosun.core.identities import Identities
     from bosun.core.signals import Signals
+    from bosun.core.threads import Threads
     from bosun.core.work import Work
 
 
@@ -54,12 +56,26 @@ class Context:
     @cached_property
     def signals(self) -> Signals:
         from bosun.core.signals import Signals
+    from bosun.core.threads import Threads
 
         return Signals(self)
 
     @cached_property
+    def threads(self) -> Threads:
+        from bosun.core.threads import Threads
+
+        return Threads(self)
+
+    @cached_property
+    def commitments(self) -> Commitments:
+        from bosun.core.commitments import Commitments
+
+        return Commitments(self)
+
+    @cached_property
     def events(self) -> Events:
-        from bosun.core.events import Events
+        from bosun.core.commitments import Commitments
+    from bosun.core.events import Events
 
         return Events(self)
 

@@ -140,6 +140,8 @@ class Work:
         if target is None:
             return
         item = self.get_in(tx, work_id)
+        if item.status == WorkStatus.MERGE_CONFLICT and phase == Phase.EXECUTING:
+            return  # the agent is resolving the conflict: the item stays merge_conflict
         if target in WORK_TRANSITIONS[item.status]:
             self.set_status_in(tx, work_id, str(target), by=by, reason=f"hook phase {phase}")
 

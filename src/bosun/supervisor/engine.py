@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import BosunError
-from bosun.core.records import IdentityStatus, Phase
+from bosun.core.records import IdentityStatus, Phase, WorkStatus
 from bosun.runtime.protocol import Liveness
 from bosun.supervisor import recovery_log as log
 from bosun.supervisor.observe import Observer
@@ -21,7 +21,7 @@ from bosun.supervisor.policies.detect import Condition, Detection, classify, rec
 from bosun.supervisor.policies.ladder import Outcome, Step, Strategy, next_strategy, verify
 from bosun.supervisor.policies.patrol import PatrolSubject, decide_nudge, evaluate_compliance
 from bosun.supervisor.policies.resume import DrainFacts, EndCause, SessionEnding
-from bosun.supervisor.recovery import Recovery
+from bosun.supervisor.recovery import Recovery, type_into
 from bosun.supervisor.resume_queue import ResumeQueue
 
 if TYPE_CHECKING:
@@ -36,6 +36,18 @@ SKIP_STATUSES = {IdentityStatus.TERMINATED, IdentityStatus.QUARANTINED}
 # An ended session is still supervised when its identity crashed (a restart that failed)
 # or handed off (the supervisor starts its successor).
 RECOVERABLE_ENDED = {IdentityStatus.CRASHED, IdentityStatus.HANDED_OFF}
+# Work in these states is done or waiting in the merge queue: nothing for the agent to do.
+DONE_OR_QUEUED = {WorkStatus.MERGE_READY, WorkStatus.MERGED, WorkStatus.CLOSED, WorkStatus.REJECTED}
+# A process exit is acted on once the store had this long to record a deliberate stop
+# (`bosun agent stop`, a handoff): the stopper records the end right after the process dies.
+SETTLE = 0.25
+
+
+def work_pending(hook: Hook | None, work_status: dict[str, WorkStatus]) -> bool:
+    """Does the hook hold work the agent still has to do (not done, not queued to merge)?"""
+    if hook is None or not hook.unfinished or hook.phase == Phase.MERGE_READY:
+        return False
+    return work_status.get(hook.work_id) not in DONE_OR_QUEUED
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Supervisor:
         self.recovery = Recovery(ctx, fleet, settings)
         self.resume = ResumeQueue(ctx, settings.resume)
         self.last_tick: float | None = None
+        self._ready_timeouts: dict[str, float] = {}
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -98,6 +111,7 @@ class Supervisor:
         now = self.ctx.clock.now()
         identities = {i.ref: i for i in self.ctx.identities.list()}
         hooks = {f"{h.role}/{h.name}": h for h in self.ctx.hooks.list()}
+        work_status = {w.id: w.status for w in self.ctx.work.list(include_wisps=True)}
         handoffs = self._handoff_requests()
         for session in self.fleet.sessions():
             if only is not None and session.ref != only:
@@ -109,14 +123,18 @@ class Supervisor:
                 continue
             if not session.live and identity.status not in RECOVERABLE_ENDED:
                 continue  # ended on purpose (stopped, exited cleanly): nothing to recover
+            if self._starting(session, now):
+                continue  # its spawner owns it until it is ready (or records its failure)
             try:
+                hook = hooks.get(session.ref)
                 self._supervise_one(
                     session,
                     identity,
-                    hooks.get(session.ref),
+                    hook,
                     handoffs.get(session.ref),
                     now,
                     report,
+                    work_pending(hook, work_status),
                 )
             except BosunError as exc:
                 report.errors.append(f"{session.ref}: {exc.message}")
@@ -132,6 +150,7 @@ class Supervisor:
         handoff_at: float | None,
         now: float,
         report: TickReport,
+        pending: bool,
     ) -> None:
         report.observed += 1
         obs = self.observer.observe(
@@ -141,24 +160,39 @@ class Supervisor:
             now,
             handoff_at=handoff_at,
             force_look=self.recovery.has_pending(session.ref),
+            work_pending=pending,
         )
         self.recovery.verify_pending(session.ref, obs, now)
         detections = classify(obs, now, self.settings.detect)
+        if obs.exit_code == 0 and any(d.condition == Condition.CRASHED for d in detections):
+            self._clean_exit(session, hook, obs, report)
+            return
         self._record_detections(session, detections, report)
         for detection in detections:
             if detection.condition == Condition.CHECKPOINT_DUE:
                 self.recovery.request_checkpoint(session, self.observer.seen(session), detection)
         found = recovery_condition(detections)
         if found is not None:
-            if found.condition == Condition.CRASHED and obs.exit_code == 0:
-                self._clean_exit(session, hook, report)
-                return
             action = self.recovery.recover(session, identity, found, obs)
             if action:
                 report.actions.append(f"{session.ref}: {action}")
             return
         if session.live and obs.alive:
-            self._patrol(session, identity, hook, obs, now, report)
+            self._patrol(session, identity, hook, obs, now, report, pending)
+
+    def _starting(self, session: AgentSession, now: float) -> bool:
+        if not session.live or session.ready_at is not None:
+            return False
+        timeout = self._ready_timeouts.get(session.preset)
+        if timeout is None:
+            try:
+                timeout = max(
+                    self.fleet.ready_timeout, self.fleet.preset(session.preset).ready_timeout
+                )
+            except BosunError:
+                timeout = self.fleet.ready_timeout
+            self._ready_timeouts[session.preset] = timeout
+        return now - session.started_at < timeout + 5.0
 
     def _record_detections(
         self, session: AgentSession, detections: tuple[Detection, ...], report: TickReport
@@ -185,7 +219,9 @@ class Supervisor:
 
     # -- resume queue ---------------------------------------------------------------------
 
-    def _clean_exit(self, session: AgentSession, hook: Hook | None, report: TickReport) -> None:
+    def _clean_exit(
+        self, session: AgentSession, hook: Hook | None, obs: object, report: TickReport
+    ) -> None:
         """Exit code 0 is not a crash. With unfinished work on the hook the identity goes to
         the resume queue (bounded revivals); otherwise its session simply ended."""
         from bosun.agents.sessions import end_session
@@ -193,6 +229,16 @@ class Supervisor:
         with self.ctx.store.transaction() as tx:
             if not end_session(tx, session, 0, "exited cleanly"):
                 return
+            tx.emit(
+                "supervisor.exit_detected",
+                session.ref,
+                {
+                    "incarnation": session.incarnation,
+                    "exit_code": 0,
+                    "exited_at": obs.exited_at,  # type: ignore[attr-defined]
+                    "hook_unfinished": bool(hook and hook.unfinished),
+                },
+            )
             tx.emit(
                 "agent.ended",
                 session.ref,
@@ -264,21 +310,38 @@ class Supervisor:
         obs: object,
         now: float,
         report: TickReport,
+        pending: bool,
     ) -> None:
         config = self.settings.patrol
+        if not self.settings.guards["patrol"].enabled:
+            return
         with self.ctx.store.transaction(write=False) as tx:
             last = log.last_patrol(tx, session.ref)
+        # A new session gets a full interval before its first patrol: it was just primed.
+        started = session.ready_at or session.started_at
         subject = PatrolSubject(
             role=identity.role,
             screen_state=obs.screen_state,  # type: ignore[attr-defined]
-            hook_unfinished=bool(hook and hook.unfinished and hook.phase != Phase.MERGE_READY),
+            hook_unfinished=pending,
             work_title=hook.summary if hook else None,
             phase=str(hook.phase) if hook else None,
             crew=identity.crew,
-            last_patrol=last,
+            last_patrol=max(last or 0.0, started),
         )
         decision = decide_nudge(subject, now, config)
         if not decision.nudge or decision.text is None:
+            return
+        if self.settings.guards["patrol"].dry_run:
+            with self.ctx.store.transaction() as tx:
+                # Recorded as never delivered, so it paces the next patrol like a real one.
+                nudge = log.record_nudge(tx, session.ref, decision.text)
+                tx.run("nudge_abandon", id=nudge.id)
+                tx.emit(
+                    "supervisor.patrol_dry_run",
+                    session.ref,
+                    {"nudge": nudge.id, "text": decision.text, "reason": decision.reason},
+                )
+            report.actions.append(f"{session.ref}: would nudge (dry run)")
             return
         with self.ctx.store.transaction() as tx:
             nudge = log.record_nudge(
@@ -289,7 +352,7 @@ class Supervisor:
                 phase=str(hook.phase) if hook else None,
             )
         try:
-            self.fleet.runtime.send(self.fleet.handle(session), decision.text)
+            type_into(self.fleet, session, decision.text)
         except BosunError as exc:
             report.errors.append(f"{session.ref}: patrol nudge not delivered: {exc.message}")
             return
@@ -329,10 +392,21 @@ class Supervisor:
     # -- what the loop calls on a process exit ------------------------------------------
 
     def session_exited(self, session: AgentSession, live: Liveness) -> TickReport:
-        """Called the moment a session's process exits: recover it now, not next tick."""
+        """Called the moment a session's process exits: recover it now, not next tick.
+
+        A deliberate stop (`bosun agent stop`, a handoff) records the session's end right
+        after the process dies; give it `SETTLE` seconds so it is never taken for a crash."""
+        import time
+
         seen = self.observer.seen(session)
         if seen.exited is None:
             seen.exited, seen.exited_at = live, self.ctx.clock.now()
+        deadline = time.monotonic() + SETTLE
+        while time.monotonic() < deadline:
+            current = self.fleet.session(session.role, session.name)
+            if current is None or current.incarnation != session.incarnation or not current.live:
+                break
+            time.sleep(0.02)
         return self.tick(only=session.ref)
 
 

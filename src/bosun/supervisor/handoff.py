@@ -23,7 +23,8 @@ def hand_off(ctx: Context, role: str, name: str, note: str | None) -> dict[str, 
         ctx.identities.get_in(tx, role, name)
         hook = ctx.hooks.find_in(tx, role, name)
         if hook is not None:
-            ctx.hooks.checkpoint_in(tx, role, name, note or "handed off")
+            # Keep the agent's own checkpoint note: the successor resumes from it.
+            ctx.hooks.checkpoint_in(tx, role, name)
             if note:
                 ctx.hooks.update_resumption_in(tx, role, name, note)
         signal = ctx.signals.send_in(tx, ref, "HANDOFF_REQUESTED", {"note": note, "by": ref})

@@ -71,6 +71,7 @@ class Observer:
         live: Liveness | None = None,
         handoff_at: float | None = None,
         force_look: bool = False,
+        work_pending: bool = True,
     ) -> Observations:
         seen = self.seen(session)
         handle = self.fleet.handle(session)
@@ -98,6 +99,7 @@ class Observer:
             handoff_requested_at=handoff_at,
             checkpoint_requested_at=seen.checkpoint_requested_at,
             crew=identity.crew,
+            work_pending=work_pending,
         )
 
     def _look(self, seen: Seen, handle: object, now: float) -> None:

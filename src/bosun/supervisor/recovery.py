@@ -124,7 +124,7 @@ class Recovery:
         if strategy == Strategy.NUDGE:
             from bosun.agents.nudges import nudge_text
 
-            self.fleet.runtime.send(self.fleet.handle(session), nudge_text(self.ctx, role, name))
+            type_into(self.fleet, session, nudge_text(self.ctx, role, name))
         elif strategy == Strategy.SEANCE_RESTART:
             self._ack_handoffs(session.ref)
             self.fleet.restart(
@@ -138,10 +138,13 @@ class Recovery:
             )
 
     def _context_cycle(self, session: AgentSession, found: Detection, ended: str) -> None:
-        """Checkpoint the hook, hand off, and start a fresh session (no resumed context)."""
+        """Checkpoint the hook, hand off, and start a fresh session (no resumed context).
+
+        The checkpoint keeps the agent's own note (what is done, what is next): the
+        successor resumes from it, so the supervisor never writes over it."""
         role, name = session.role, session.name
         if self.ctx.hooks.find(role, name) is not None:
-            self.ctx.hooks.checkpoint(role, name, f"context cycle: {ended}")
+            self.ctx.hooks.checkpoint(role, name)
         self.ctx.signals.send(
             session.ref, "HANDOFF_REQUESTED", {"reason": str(found.condition), "by": "supervisor"}
         )
@@ -169,7 +172,7 @@ class Recovery:
         )
         seen.checkpoint_requested_at = self.ctx.clock.now()
         try:
-            self.fleet.runtime.send(self.fleet.handle(session), text)
+            type_into(self.fleet, session, text)
         except BosunError as exc:
             logger.warning("checkpoint request to %s failed: %s", session.ref, exc.message)
             return
@@ -187,6 +190,16 @@ class Recovery:
         with self.ctx.store.transaction() as tx:
             self.ctx.identities.set_status_in(
                 tx, session.role, session.name, IdentityStatus.QUARANTINED, reason
+            )
+            tx.emit(
+                "supervisor.quarantined",
+                session.ref,
+                {
+                    "reason": reason,
+                    "condition": str(found.condition),
+                    "incarnation": session.incarnation,
+                    "evidence": found.evidence,
+                },
             )
         self.escalate(session.ref, f"quarantined: {reason}", found)
 
@@ -207,6 +220,36 @@ class Recovery:
             tx.emit(
                 "supervisor.escalated", ref, {"reason": reason, "condition": str(found.condition)}
             )
+
+
+def type_into(fleet: Fleet, session: AgentSession, text: str) -> str:
+    """Put `text` in front of the agent now, without blocking the supervisor.
+
+    At its prompt the agent gets the runtime's verified delivery. A busy agent gets the
+    text typed ahead (coding CLIs queue what is typed while they work): the verified
+    delivery would wait up to `runtime.ready_timeout` for a prompt that a stalled agent
+    never shows, and the whole supervisor would wait with it. A permission or trust
+    dialog is never typed into (the text could answer it); that nudge fails and the ladder
+    moves on.
+    """
+    from bosun.base.errors import RuntimeFailure
+    from bosun.runtime.sanitize import prepare_payload
+    from bosun.runtime.screen import ScreenState as RuntimeScreen
+
+    handle = fleet.handle(session)
+    state = fleet.runtime.screen_state(handle)
+    if state == RuntimeScreen.READY:
+        fleet.runtime.send(handle, text)
+        return "delivered"
+    if state != RuntimeScreen.BUSY:
+        raise RuntimeFailure(
+            f"{session.ref} shows {state}; nothing was typed",
+            f"look at it with `bosun agent capture {session.name}`",
+            code="not_typed",
+        )
+    fleet.runtime.press(handle, " ".join(prepare_payload(text, 4096).split()))
+    fleet.runtime.press(handle, "Enter")
+    return "typed ahead"
 
 
 def _ended_text(found: Detection) -> str:

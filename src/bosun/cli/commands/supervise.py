@@ -41,12 +41,19 @@ def stop(
     output(result, as_json, f"supervisor (pid {result['pid']}) stopped")
 
 
-def status(as_json: bool = JSON) -> None:
+def status(
+    check: bool = typer.Option(
+        False, "--check", help="Exit 1 when anything needs attention (for scripts and CI)."
+    ),
+    as_json: bool = JSON,
+) -> None:
     """One screen: the supervisor, agents, queues, guards and escalations."""
     from bosun.supervisor.status import build_status, render_status
 
     data = build_status(project())
     output(data, as_json, render_status)
+    if check and data["attention"]:
+        raise typer.Exit(1)
 
 
 def handoff(

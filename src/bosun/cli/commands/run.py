@@ -1,0 +1,399 @@
+"""`bosun run …`: DOT pipeline runs. `bosun run GRAPH` is short for `bosun run start GRAPH`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer.core import TyperGroup
+
+from bosun.cli.common import JSON, output, table
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+
+
+class RunGroup(TyperGroup):
+    """Treats `bosun run GRAPH …` (a first word that is a file, not a command) as `start`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        words = [a for a in args if not a.startswith("-")]
+        if words and words[0] not in self.commands and Path(words[0]).is_file():
+            args = ["start", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=RunGroup,
+    no_args_is_help=True,
+    help="DOT pipeline runs: start (or `bosun run GRAPH`), validate, resume, "
+    "status, list, stop, prune, answer.",
+)
+
+
+def _context() -> Context | None:
+    from bosun.base.errors import NotAProject
+    from bosun.cli.common import project
+
+    try:
+        return project()
+    except NotAProject:
+        return None
+
+
+def _runs_dir(ctx: Context | None) -> Path:
+    if ctx is not None and ctx.paths is not None:
+        return ctx.paths.runs
+    from bosun.base.paths import STATE_DIR, git_toplevel
+
+    return (git_toplevel(Path.cwd()) or Path.cwd()) / STATE_DIR / "runs"
+
+
+def _options(ctx: Context | None, keep_worktree: bool) -> Any:
+    from bosun.pipeline.launch import RunOptions
+
+    opts = RunOptions(
+        workspace=Path.cwd(),
+        runs_dir=_runs_dir(ctx),
+        config=ctx.config if ctx else None,
+        store=ctx,
+        keep_worktree=keep_worktree,
+    )
+    if ctx is not None:
+        opts.clock = ctx.clock
+
+    def on_signal(signum: int, _frame: object) -> None:
+        opts.cancel.cancel(f"canceled by {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return opts
+
+
+def _finished(record: Any, as_json: bool) -> None:
+    data = record.to_json()
+    output(
+        data,
+        as_json,
+        lambda d: "\n".join(
+            f"{k}={'' if v is None else v}"
+            for k, v in (
+                ("run_id", d["run_id"]),
+                ("status", d["status"]),
+                ("logs_root", d["logs_root"]),
+                ("final_node", d["final_node"]),
+                ("final_commit", d["final_commit"]),
+                ("failure_reason", d["failure_reason"]),
+            )
+        ),
+    )
+    if record.status.value != "success":
+        raise typer.Exit(1)
+
+
+@app.command("start")
+def start(
+    graph: Path = typer.Argument(..., help="The .dot file to run."),
+    detach: bool = typer.Option(False, "--detach", help="Run in its own session and return."),
+    run_id: str = typer.Option(None, "--run-id", help="Run id (default: time + random)."),
+    logs_root: Path = typer.Option(
+        None, "--logs-root", help="Run directory (default .bosun/runs/<run_id>)."
+    ),
+    keep_worktree: bool = typer.Option(
+        False, "--keep-worktree", help="Keep the run's git worktree at the end."
+    ),
+    preflight_only: bool = typer.Option(
+        False, "--preflight", help="Only check providers/models, then exit."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Run GRAPH (exit 0 only when the run's final status is success)."""
+    ctx = _context()
+    if preflight_only:
+        _preflight(graph, ctx, logs_root, as_json)
+        return
+    if detach:
+        from bosun.pipeline.detach import launch_detached
+
+        now = ctx.clock.now() if ctx else time.time()
+        d = launch_detached(
+            graph, _runs_dir(ctx), Path.cwd(), now, run_id, logs_root, keep_worktree, ctx
+        )
+        output(
+            {
+                "run_id": d.run_id,
+                "logs_root": str(d.logs_root),
+                "pid_file": str(d.pid_file),
+                "pid": d.pid,
+            },
+            as_json,
+            f"run_id={d.run_id}\nlogs_root={d.logs_root}\npid_file={d.pid_file}",
+        )
+        return
+    from bosun.pipeline.launch import start_run
+
+    record = start_run(graph, _options(ctx, keep_worktree), run_id, logs_root)
+    _finished(record, as_json)
+
+
+def _preflight(graph: Path, ctx: Context | None, logs_root: Path | None, as_json: bool) -> None:
+    from bosun.base.config import default_config
+    from bosun.base.paths import atomic_write_json
+    from bosun.pipeline.launch import SETTING_KEYS, read_graph, run_preflight
+
+    config = ctx.config if ctx else default_config()
+    _, parsed = read_graph(graph)
+    report = run_preflight(parsed, {k: config.get(f"pipeline.{k}") for k in SETTING_KEYS})
+    if logs_root is not None:
+        atomic_write_json(logs_root.absolute() / "preflight_report.json", report.to_json())
+    output(
+        report.to_json(),
+        as_json,
+        lambda d: "\n".join(
+            [f"{'ok ' if c['ok'] else 'FAIL'} {c['check']}: {c['message']}" for c in d["checks"]]
+            + [f"preflight {'passed' if d['ok'] else 'failed'}"]
+        ),
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("validate")
+def validate_cmd(
+    graph: Path = typer.Argument(..., help="The .dot file to check."), as_json: bool = JSON
+) -> None:
+    """Check GRAPH; exit 2 when there are errors (warnings are only shown)."""
+    from bosun.pipeline.launch import read_graph
+    from bosun.pipeline.validate import errors, validate
+
+    _, parsed = read_graph(graph)
+    found = validate(parsed)
+    bad = errors(found)
+    output(
+        {
+            "graph": str(graph),
+            "ok": not bad,
+            "errors": len(bad),
+            "warnings": len(found) - len(bad),
+            "diagnostics": [d.to_json() for d in found],
+        },
+        as_json,
+        lambda _: "\n".join(
+            [d.render(str(graph)) for d in found]
+            + [f"{graph}: {len(bad)} error(s), {len(found) - len(bad)} warning(s)"]
+        ),
+    )
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command("resume")
+def resume(
+    logs_root: Path = typer.Option(..., "--logs-root", help="The run directory to continue."),
+    keep_worktree: bool = typer.Option(
+        False, "--keep-worktree", help="Keep the run's git worktree at the end."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Continue a stopped or failed run from its checkpoint."""
+    from bosun.pipeline.launch import resume_run
+
+    ctx = _context()
+    _finished(resume_run(logs_root, _options(ctx, keep_worktree)), as_json)
+
+
+def _locate(run_id: str | None, logs_root: Path | None, ctx: Context | None) -> Path:
+    from bosun.base.errors import InvalidInput
+    from bosun.pipeline.runs import find_run
+
+    if logs_root is not None:
+        return logs_root.absolute()
+    if not run_id:
+        raise InvalidInput("give a RUN_ID or --logs-root", "see `bosun run list`")
+    return find_run(run_id, _runs_dir(ctx), ctx)
+
+
+def _render_status(d: dict[str, Any]) -> str:
+    keys = (
+        "run_id",
+        "status",
+        "logs_root",
+        "pid",
+        "graph",
+        "started_at",
+        "finished_at",
+        "current_node",
+        "next_node",
+        "restart_count",
+        "failure_reason",
+    )
+    lines = [f"{k}: {'' if d.get(k) is None else d.get(k)}" for k in keys]
+    lines.append("completed: " + " ".join(d.get("completed_nodes") or []))
+    if d.get("last_event"):
+        lines.append(f"last event: {d['last_event'].get('event')} at {d['last_event'].get('ts')}")
+    return "\n".join(lines)
+
+
+@app.command("status")
+def status(
+    run_id: str = typer.Argument(None, help="The run id."),
+    logs_root: Path = typer.Option(None, "--logs-root", help="The run directory."),
+    follow: bool = typer.Option(False, "--follow", help="Print progress events until the end."),
+    as_json: bool = JSON,
+) -> None:
+    """Show a run's status (from its directory; works while it runs)."""
+    from bosun.pipeline.runs import run_status
+
+    base = _locate(run_id, logs_root, _context())
+    if not (base / "manifest.json").exists() and not (base / "run.pid").exists():
+        from bosun.base.errors import NotFound
+
+        raise NotFound(f"{base} is not a run directory", "see `bosun run list`")
+    if follow:
+        _follow(base, as_json)
+    output(run_status(base), as_json, _render_status)
+
+
+def _follow(base: Path, as_json: bool) -> None:
+    from bosun.pipeline.rundir import read_final
+    from bosun.pipeline.runs import run_status
+
+    offsets: dict[Path, int] = {}
+    while True:
+        done = read_final(base) is not None
+        current = Path(run_status(base).get("logs_root") or base)
+        for path in sorted({base / "progress.ndjson", *current.glob("restart-*/progress.ndjson")}):
+            if not path.exists():
+                continue
+            with open(path, encoding="utf-8") as fh:
+                fh.seek(offsets.get(path, 0))
+                chunk = fh.read()
+                offsets[path] = fh.tell()
+            for line in chunk.splitlines():
+                if as_json:
+                    sys.stdout.write(line + "\n")
+                else:
+                    ev = json.loads(line)
+                    extra = ev.get("node_id") or ev.get("to") or ev.get("status") or ""
+                    sys.stdout.write(f"{ev.get('ts')} {ev.get('event')} {extra}\n")
+            sys.stdout.flush()
+        if done:
+            return
+        time.sleep(0.2)
+
+
+@app.command("list")
+def list_(as_json: bool = JSON) -> None:
+    """List runs: running (including detached ones) and finished."""
+    from bosun.pipeline.runs import list_runs
+
+    ctx = _context()
+    runs = list_runs(_runs_dir(ctx), ctx)
+    output(
+        runs,
+        as_json,
+        lambda rs: table(
+            (
+                (
+                    r["run_id"],
+                    r["status"],
+                    r.get("current_node") or "-",
+                    r.get("pid") or "-",
+                    r.get("started_at") or "-",
+                    r["logs_root"],
+                )
+                for r in rs
+            ),
+            ("RUN", "STATUS", "NODE", "PID", "STARTED", "LOGS"),
+        ),
+    )
+
+
+@app.command("stop")
+def stop(
+    run_id: str = typer.Argument(..., help="The run id."),
+    grace: float = typer.Option(
+        None, "--grace", help="Seconds to wait after SIGTERM (default pipeline.stop_grace)."
+    ),
+    force: bool = typer.Option(False, "--force", help="SIGKILL the run if it outlives --grace."),
+    logs_root: Path = typer.Option(None, "--logs-root", help="The run directory."),
+    as_json: bool = JSON,
+) -> None:
+    """Stop a running run (refuses a pid that is not a bosun run)."""
+    from bosun.pipeline.runs import stop_run
+
+    ctx = _context()
+    base = _locate(run_id, logs_root, ctx)
+    if grace is None:
+        from bosun.base.config import default_config
+
+        grace = float((ctx.config if ctx else default_config()).get("pipeline.stop_grace"))
+    result = stop_run(base, grace, force)
+    output(
+        result,
+        as_json,
+        lambda r: (
+            f"run {r['run_id']}: "
+            + ("stopped" if r.get("stopped") else r.get("reason", "still running"))
+        ),
+    )
+    if not result.get("stopped") and result.get("reason") != "already finished":
+        raise typer.Exit(1)
+
+
+@app.command("prune")
+def prune(as_json: bool = JSON) -> None:
+    """Remove the worktrees that finished or dead runs left (dirty ones are kept)."""
+    from bosun.pipeline.runs import prune_runs
+
+    ctx = _context()
+    report = prune_runs(_runs_dir(ctx), ctx)
+    output(
+        report,
+        as_json,
+        lambda rs: (
+            "\n".join(
+                f"{'removed' if r['removed'] else 'kept'} {r['worktree']} {r['reason']}".rstrip()
+                for r in rs
+            )
+            or "nothing to prune"
+        ),
+    )
+
+
+@app.command("answer")
+def answer(
+    run_id: str = typer.Argument(..., help="The run id."),
+    node: str = typer.Argument(..., help="The human gate node id."),
+    choice: str = typer.Argument(..., help="The edge label (or target node) to take."),
+    logs_root: Path = typer.Option(None, "--logs-root", help="The run directory."),
+    as_json: bool = JSON,
+) -> None:
+    """Answer a human gate (queued if the run has not reached it yet)."""
+    from bosun.base.names import check_name
+    from bosun.pipeline.handlers.human import write_answer
+
+    base = _locate(run_id, logs_root, _context())
+    if not (base / "manifest.json").exists():
+        from bosun.base.errors import NotFound
+
+        raise NotFound(f"{base} is not a run directory", "see `bosun run list`")
+    check_name(node.lower(), "node id")
+    path = write_answer(base, node, choice)
+    output(
+        {"run_id": run_id, "node": node, "choice": choice, "file": str(path)},
+        as_json,
+        f"answered {node}: {choice}",
+    )
+
+
+def register(root: typer.Typer) -> None:
+    from bosun.cli.commands.chain import agents_command
+
+    app.command("agents")(agents_command)
+    root.add_typer(app, name="run")

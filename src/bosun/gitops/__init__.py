@@ -1,0 +1,1 @@
+"""Git drivers: an argv-only git runner, agent worktrees, rebase/merge primitives."""

@@ -1,0 +1,1 @@
+"""DOT pipelines (the Attractor dialect): parse, validate, run, resume, inspect."""

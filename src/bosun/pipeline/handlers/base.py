@@ -1,0 +1,199 @@
+"""The handler protocol, what a handler is given, and the registry.
+
+A handler runs one node and returns an `Outcome`; it never routes, retries or writes the
+checkpoint — the engine does. Issue 7's agent runtime plugs in with
+`registry.register(NodeType.AGENT, handler)`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bosun.base.clock import Clock
+from bosun.pipeline.graph import Graph, Node, NodeType
+from bosun.pipeline.outcomes import Outcome
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.pipeline.rundir import RunDir
+
+
+class CancelToken:
+    """Set once, with a reason; children see their parent's cancellation."""
+
+    def __init__(self, parent: CancelToken | None = None) -> None:
+        self._event = threading.Event()
+        self._parent = parent
+        self.reason = ""
+
+    def cancel(self, reason: str) -> None:
+        if not self._event.is_set():
+            self.reason = reason
+            self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        if self._event.is_set():
+            return True
+        if self._parent is not None and self._parent.cancelled:
+            self.reason = self.reason or self._parent.reason
+            return True
+        return False
+
+    def child(self) -> CancelToken:
+        return CancelToken(self)
+
+
+class RunContext:
+    """The run's key/value context; thread-safe; branches get a deep copy."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        self._values: dict[str, Any] = dict(values or {})
+        self._lock = threading.Lock()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return self._values.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._values[key] = value
+
+    def update(self, values: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._values.update(values)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            data: dict[str, Any] = json.loads(json.dumps(self._values, default=str))
+            return data
+
+    def clone(self) -> RunContext:
+        return RunContext(self.snapshot())
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._values
+
+    def __getitem__(self, key: str) -> Any:
+        with self._lock:
+            return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.snapshot())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return list(self._values)
+
+
+@dataclass(frozen=True)
+class BranchResult:
+    branch: str  # the first node of the branch
+    status: str
+    last_node: str
+    failure_reason: str = ""
+    head_sha: str = ""
+    git_branch: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "branch": self.branch,
+            "status": self.status,
+            "last_node": self.last_node,
+            "failure_reason": self.failure_reason,
+            "head_sha": self.head_sha,
+            "git_branch": self.git_branch,
+        }
+
+
+BranchRunner = Callable[[str, str, "RunContext", CancelToken], BranchResult]
+
+
+@dataclass
+class HandlerContext:
+    """Everything a handler may use. `store` is the project's Context (None outside one)."""
+
+    run_id: str
+    graph: Graph
+    node: Node
+    rundir: RunDir
+    stage_dir: Path
+    workdir: Path
+    context: RunContext
+    clock: Clock
+    sleep: Callable[[float], None]
+    cancel: CancelToken
+    attempt: int = 1
+    store: Context | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    run_branch: BranchRunner | None = None
+    merge_branch: Callable[[str], str] | None = None
+    emit: Callable[..., None] = field(default=lambda name, **data: None)
+
+    def env(self) -> dict[str, str]:
+        """Environment variables a stage process sees (besides the inherited ones)."""
+        import os
+
+        return {
+            "BOSUN_RUN_ID": self.run_id,
+            "BOSUN_NODE_ID": self.node.id,
+            "BOSUN_LOGS_ROOT": str(self.rundir.root),
+            "BOSUN_STAGE_LOGS_DIR": str(self.stage_dir),
+            "BOSUN_STAGE_STATUS_PATH": str(self.stage_dir / "stage_status.json"),
+            "BOSUN_WORKTREE_DIR": str(self.workdir),
+            "BOSUN_RUN_PID": str(os.getpid()),
+            "BOSUN_ATTEMPT": str(self.attempt),
+            "BOSUN_PREDECESSOR_NODE": str(self.context.get("previous_node", "") or ""),
+            "BOSUN_PREDECESSOR_OUTCOME": str(self.context.get("outcome", "") or ""),
+        }
+
+
+class Handler(Protocol):
+    def run(self, hc: HandlerContext) -> Outcome: ...
+
+
+class HandlerRegistry:
+    def __init__(self, handlers: Mapping[str, Handler] | None = None) -> None:
+        self._handlers: dict[str, Handler] = dict(handlers or {})
+
+    def register(self, node_type: NodeType | str, handler: Handler) -> None:
+        self._handlers[str(node_type)] = handler
+
+    def for_node(self, node: Node) -> Handler:
+        return self._handlers[node.type.value]
+
+    def copy(self) -> HandlerRegistry:
+        return HandlerRegistry(copy.copy(self._handlers))
+
+
+def default_registry() -> HandlerRegistry:
+    from bosun.pipeline.handlers.agent import SupervisedAgent
+    from bosun.pipeline.handlers.human import HumanGate
+    from bosun.pipeline.handlers.parallel import FanIn, FanOut
+    from bosun.pipeline.handlers.simple import Conditional, Exit, Start
+    from bosun.pipeline.handlers.tool import ToolHandler
+
+    return HandlerRegistry(
+        {
+            NodeType.START.value: Start(),
+            NodeType.EXIT.value: Exit(),
+            NodeType.TOOL.value: ToolHandler(),
+            NodeType.AGENT.value: SupervisedAgent(),
+            NodeType.CONDITIONAL.value: Conditional(),
+            NodeType.HUMAN.value: HumanGate(),
+            NodeType.PARALLEL.value: FanOut(),
+            NodeType.FAN_IN.value: FanIn(),
+        }
+    )

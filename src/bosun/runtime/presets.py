@@ -1,0 +1,204 @@
+"""Runtime presets: data (TOML) that says how to launch, resume and read one agent CLI.
+
+Built-in presets ship in `bosun/runtime/presets/*.toml`; a project adds or overrides them in
+`.bosun/runtimes/<name>.toml`. An override is merged onto the built-in of the same name
+(tables key by key, everything else replaced), so `argv = ["/opt/claude/bin/claude"]` alone
+is a valid override. A file that does not fit the schema is refused with its path and field.
+
+argv words may use placeholders, each filled by bosun and passed as one word (never via a
+shell): {session_id} {prompt} {settings_file} {python} {shell} {cwd}.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import string
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bosun.base.errors import ConfigError, NotFound, RuntimeFailure
+from bosun.runtime.preset_schema import validate
+from bosun.runtime.screen import ScreenPatterns
+
+BUILTIN_DIR = Path(__file__).with_name("presets")
+PLACEHOLDERS = frozenset({"session_id", "prompt", "settings_file", "python", "shell", "cwd"})
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    argv: tuple[str, ...]
+    install: str = ""
+    driver: str = "tmux"
+    prompt_mode: str = "argument"  # argument | send | none
+    prompt_args: tuple[str, ...] = ()
+    session_id_args: tuple[str, ...] = ()  # bosun generates and stores the id when set
+    resume_argv: tuple[str, ...] = ()  # empty: the CLI cannot resume a conversation
+    headless_argv: tuple[str, ...] = ()  # print mode for the subprocess driver
+    hooks: str = "none"  # claude | none
+    hook_args: tuple[str, ...] = ()
+    context_source: str = "none"  # statusline | sim_file | none
+    gupp_compatible: bool = False
+    config_file_fallback: bool = False
+    trust: str = "none"  # claude_json | screen | none
+    unset_env: tuple[str, ...] = ()
+    set_env: Mapping[str, str] = field(default_factory=dict)
+    ready_timeout: float = 30.0
+    screen: ScreenPatterns = field(default_factory=ScreenPatterns)
+    source: str = ""
+
+    @property
+    def can_resume(self) -> bool:
+        return bool(self.resume_argv)
+
+    @property
+    def owns_session_id(self) -> bool:
+        return bool(self.session_id_args)
+
+    def launch_argv(
+        self,
+        *,
+        session_id: str | None = None,
+        prompt: str | None = None,
+        settings_file: str | None = None,
+        cwd: str = "",
+    ) -> list[str]:
+        """The argv that starts a fresh session (before resolving the binary)."""
+        words = list(self.argv)
+        if session_id and self.session_id_args:
+            words += self.session_id_args
+        return self._finish(words, session_id, prompt, settings_file, cwd)
+
+    def resume(
+        self,
+        session_id: str,
+        *,
+        prompt: str | None = None,
+        settings_file: str | None = None,
+        cwd: str = "",
+    ) -> list[str]:
+        """The argv that resumes conversation `session_id`."""
+        if not self.resume_argv:
+            raise RuntimeFailure(
+                f"runtime preset {self.name!r} cannot resume a conversation",
+                "restart it fresh (--fresh); the seance prompt carries the state",
+                code="no_resume",
+            )
+        return self._finish(list(self.resume_argv), session_id, prompt, settings_file, cwd)
+
+    def _finish(
+        self,
+        words: list[str],
+        session_id: str | None,
+        prompt: str | None,
+        settings_file: str | None,
+        cwd: str,
+    ) -> list[str]:
+        if settings_file and self.hook_args:
+            words += self.hook_args
+        if prompt and self.prompt_mode == "argument":
+            words += self.prompt_args
+        values = {
+            "session_id": session_id or "",
+            "prompt": prompt or "",
+            "settings_file": settings_file or "",
+            "python": sys.executable,
+            "shell": os.environ.get("SHELL") or "/bin/sh",
+            "cwd": cwd,
+        }
+        return [word.format_map(values) for word in words]
+
+    def resolve_binary(self, argv: list[str], path: str | None = None) -> list[str]:
+        """argv with its program made absolute (pitfall 11); refuse one not on PATH."""
+        program = argv[0]
+        found = program if os.sep in program else shutil.which(program, path=path)
+        if found is None or not os.access(found, os.X_OK):
+            raise RuntimeFailure(
+                f"the {self.name} runtime needs `{program}`, which is not on PATH",
+                self.install
+                or f"install {program} or set argv in .bosun/runtimes/{self.name}.toml",
+                code="binary_missing",
+            )
+        return [os.path.abspath(found), *argv[1:]]
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in self.__dict__.items()
+            if k not in ("screen", "set_env")
+        }
+        data["set_env"] = dict(self.set_env)
+        data["screen"] = {
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in self.screen.__dict__.items()
+        }
+        data["can_resume"] = self.can_resume
+        return data
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the preset file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", "check the file") from exc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(name: str, raw: dict[str, Any], source: str) -> Preset:
+    data = validate(raw, source, name)
+    for key in (
+        "argv",
+        "prompt_args",
+        "session_id_args",
+        "resume_argv",
+        "headless_argv",
+        "hook_args",
+    ):
+        for word in data.get(key, ()):
+            for _, field_name, _, _ in string.Formatter().parse(word):
+                if field_name is not None and field_name not in PLACEHOLDERS:
+                    raise ConfigError(
+                        f"{source}: field `{key}` uses unknown placeholder {{{field_name}}}",
+                        "placeholders: " + ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS)),
+                    )
+    screen = ScreenPatterns(**data.pop("screen", {}))
+    return Preset(screen=screen, source=source, **data)
+
+
+def load_presets(project_runtimes: Path | None = None) -> dict[str, Preset]:
+    """Built-in presets, with the project's `.bosun/runtimes/*.toml` merged on top."""
+    raws: dict[str, tuple[dict[str, Any], str]] = {}
+    for path in sorted(BUILTIN_DIR.glob("*.toml")):
+        raws[path.stem] = (_read(path), str(path))
+    if project_runtimes is not None and project_runtimes.is_dir():
+        for path in sorted(project_runtimes.glob("*.toml")):
+            over = _read(path)
+            base = raws.get(path.stem, ({}, ""))[0]
+            raws[path.stem] = (_merge(base, over), str(path))
+    return {name: _build(name, raw, source) for name, (raw, source) in sorted(raws.items())}
+
+
+def get_preset(name: str, project_runtimes: Path | None = None) -> Preset:
+    presets = load_presets(project_runtimes)
+    if name not in presets:
+        raise NotFound(
+            f"unknown runtime preset {name!r}",
+            "known: " + ", ".join(presets) + "; see `bosun runtimes list`",
+        )
+    return presets[name]

@@ -1,0 +1,272 @@
+"""The sentinel service: observe text → open or update a commitment; follow open ones through.
+
+Sources call `observe` (or `observe_safely` from a hook, where nothing may ever raise): the
+Claude Code Stop hook with `last_assistant_message`, the sim agent's turn output, and
+`bosun sentinel observe`. The supervisor calls `check` on patrol (or `bosun sentinel check`
+runs one pass): it returns the nudges to deliver, and records deliveries, nudges, violations
+(with an ESCALATION signal) and expiries. `session_lost` violates what a lost session left open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bosun.base.errors import Conflict
+from bosun.base.names import split_identity
+from bosun.core.commitments import Commitment, Commitments, CommitmentStatus
+from bosun.sentinel.classifier import Claim, classify_action_claim
+from bosun.sentinel.followthrough import (
+    Action,
+    Decision,
+    EvidenceKind,
+    Gatherer,
+    Probe,
+    decide,
+    needs_evidence,
+    probe,
+)
+from bosun.sentinel.settings import SentinelSettings
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.store.protocol import Tx
+
+log = logging.getLogger("bosun.sentinel")
+
+DEFAULT_TOPIC = "general"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What observing one text did: `disabled`, `no_claim`, `opened`, `updated`, `capped`."""
+
+    enabled: bool
+    identity: str
+    action: str
+    topic: str | None = None
+    claim: Claim | None = None
+    commitment: Commitment | None = None
+    open_count: int | None = None
+
+    def to_json(self, now: float | None = None) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "identity": self.identity,
+            "action": self.action,
+            "topic": self.topic,
+            "claim": self.claim.to_json() if self.claim else None,
+            "commitment": self.commitment.to_json(now) if self.commitment else None,
+            "open_count": self.open_count,
+        }
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A nudge for the supervisor to type into the identity's session."""
+
+    identity: str
+    commitment_id: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"identity": self.identity, "commitment": self.commitment_id, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    commitment_id: str
+    identity: str
+    action: Action
+    reason: str
+    evidence: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commitment": self.commitment_id,
+            "identity": self.identity,
+            "action": str(self.action),
+            "reason": self.reason,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    enabled: bool
+    open_seen: int = 0
+    outcomes: tuple[Outcome, ...] = ()
+    nudges: tuple[Nudge, ...] = field(default_factory=tuple)
+
+    def to_json(self, now: float | None = None) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "open_seen": self.open_seen,
+            "outcomes": [o.to_json() for o in self.outcomes],
+            "nudges": [n.to_json() for n in self.nudges],
+        }
+
+
+class Sentinel:
+    def __init__(
+        self,
+        ctx: Context,
+        gatherers: Mapping[EvidenceKind, Gatherer] | None = None,
+        settings: SentinelSettings | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.settings = settings or SentinelSettings.from_config(ctx.config)
+        self.commitments = Commitments(ctx)
+        self._gatherers = gatherers
+
+    @property
+    def gatherers(self) -> Mapping[EvidenceKind, Gatherer]:
+        if self._gatherers is None:
+            from bosun.sentinel.evidence import default_gatherers
+
+            self._gatherers = default_gatherers(self.ctx)
+        return self._gatherers
+
+    # -- sources --------------------------------------------------------------------------
+
+    def observe(
+        self, identity: str, text: str | bytes | None, topic: str | None = None
+    ) -> Observation:
+        role, name = split_identity(identity)
+        if not self.settings.enabled:
+            return Observation(False, identity, "disabled", topic)
+        with self.ctx.store.transaction(write=False) as tx:
+            self.ctx.identities.get_in(tx, role, name)  # an unknown identity is refused
+            if topic is None:
+                hook = tx.one("hook_get", role=role, name=name)
+                topic = hook["work_id"] if hook else DEFAULT_TOPIC
+        claim = classify_action_claim(text)
+        if claim is None:
+            return Observation(True, identity, "no_claim", topic)
+        s = self.settings
+        with self.ctx.store.transaction() as tx:
+            recorded = self.commitments.record_in(
+                tx,
+                identity,
+                topic,
+                claim.verb,
+                claim.quote,
+                str(claim.form),
+                due_after=s.due_after,
+                expiry=s.expiry,
+                max_open=s.max_open,
+            )
+        return Observation(
+            True,
+            identity,
+            recorded.action,
+            recorded.commitment.topic if recorded.commitment else topic,
+            claim,
+            recorded.commitment,
+            recorded.open_count,
+        )
+
+    # -- follow-through -------------------------------------------------------------------
+
+    def check(self) -> CheckReport:
+        """One follow-through pass over every open commitment."""
+        if not self.settings.enabled:
+            return CheckReport(enabled=False)
+        open_now = self.commitments.list(status=str(CommitmentStatus.OPEN))
+        outcomes: list[Outcome] = []
+        nudges: list[Nudge] = []
+        for seen in sorted(open_now, key=lambda c: (c.opened_at, c.id)):
+            now = self.ctx.clock.now()
+            found: Probe | None = None
+            if needs_evidence(seen, now):
+                found = probe(seen, self.gatherers)  # outside any transaction
+            decision = decide(seen, found, now, self.settings.compliance_window)
+            if decision.action is Action.WAIT:
+                continue
+            try:
+                with self.ctx.store.transaction() as tx:
+                    outcome = self._apply(tx, seen, decision, found, nudges)
+            except Conflict:
+                continue  # another supervisor closed it first; nothing was written
+            if outcome is not None:
+                outcomes.append(outcome)
+        return CheckReport(True, len(open_now), tuple(outcomes), tuple(nudges))
+
+    def _apply(
+        self, tx: Tx, seen: Commitment, decision: Decision, found: Probe | None, nudges: list[Nudge]
+    ) -> Outcome | None:
+        current = self.commitments.get_in(tx, seen.id)
+        if current.status is not CommitmentStatus.OPEN or current.nudged_at != seen.nudged_at:
+            return None  # another pass got here first
+        evidence: dict[str, Any] | None = None
+        if decision.action is Action.DELIVER:
+            assert decision.evidence is not None
+            evidence = decision.evidence.to_json()
+            self.commitments.close_in(
+                tx, seen.id, CommitmentStatus.DELIVERED, decision.reason, {"found": evidence}
+            )
+        elif decision.action is Action.EXPIRE:
+            self.commitments.close_in(tx, seen.id, CommitmentStatus.EXPIRED, decision.reason)
+        elif decision.action is Action.NUDGE:
+            assert decision.text is not None
+            if self.commitments.mark_nudged_in(tx, seen.id, decision.text) is None:
+                return None
+            nudges.append(Nudge(seen.identity, seen.id, decision.text))
+        elif decision.action is Action.VIOLATE:
+            checked = [str(k) for k in found.checked] if found else []
+            self._violate(tx, seen.id, decision.reason, {"checked": checked})
+        return Outcome(seen.id, seen.identity, decision.action, decision.reason, evidence)
+
+    def _violate(
+        self, tx: Tx, commitment_id: str, reason: str, evidence: dict[str, Any]
+    ) -> Commitment:
+        violated = self.commitments.close_in(
+            tx, commitment_id, CommitmentStatus.VIOLATED, reason, evidence
+        )
+        self.ctx.signals.send_in(
+            tx,
+            violated.identity,
+            "ESCALATION",
+            {
+                "source": "sentinel",
+                "reason": reason,
+                "commitment": violated.id,
+                "verb": violated.verb,
+                "topic": violated.topic,
+                "claim": violated.claim,
+            },
+        )
+        return violated
+
+    def session_lost(self, identity: str, detail: str | None = None) -> list[Commitment]:
+        """The identity's session was lost: every open commitment of it is violated."""
+        role, name = split_identity(identity)
+        with self.ctx.store.transaction() as tx:
+            self.ctx.identities.get_in(tx, role, name)
+            rows = tx.all(
+                "commitment_list", role=role, name=name, status="open", topic=None, limit=1000
+            )
+            return [
+                self._violate(tx, r["id"], "session_lost", {"session_lost": detail}) for r in rows
+            ]
+
+
+def observe(
+    ctx: Context, identity: str, topic: str | None, text: str | bytes | None
+) -> Observation:
+    return Sentinel(ctx).observe(identity, text, topic)
+
+
+def observe_safely(
+    ctx: Context, identity: str, topic: str | None, text: str | bytes | None
+) -> Observation | None:
+    """For hooks: never raises (a broken sentinel must not stop an agent); logs instead."""
+    try:
+        return observe(ctx, identity, topic, text)
+    except Exception as exc:  # noqa: BLE001 - fail open, by design
+        log.warning(
+            "sentinel: observing a turn of %s failed: %s: %s", identity, type(exc).__name__, exc
+        )
+        return None

@@ -1,0 +1,1 @@
+"""Pure trigger policies: functions of (state, now, config) with no I/O."""
