@@ -285,8 +285,12 @@ class Fleet:
                 },
             )
         try:
-            wait_until_ready(self.runtime, handle, max(self.ready_timeout, preset.ready_timeout),
-                             accept_busy=True)
+            wait_until_ready(
+                self.runtime,
+                handle,
+                max(self.ready_timeout, preset.ready_timeout),
+                accept_busy=True,
+            )
         except RuntimeFailure as exc:
             live = self.runtime.liveness(handle)
             if live.alive:

@@ -56,7 +56,6 @@ class Context:
     @cached_property
     def signals(self) -> Signals:
         from bosun.core.signals import Signals
-    from bosun.core.threads import Threads
 
         return Signals(self)
 
@@ -74,8 +73,7 @@ class Context:
 
     @cached_property
     def events(self) -> Events:
-        from bosun.core.commitments import Commitments
-    from bosun.core.events import Events
+        from bosun.core.events import Events
 
         return Events(self)
 

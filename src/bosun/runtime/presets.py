@@ -6,7 +6,7 @@ Built-in presets ship in `bosun/runtime/presets/*.toml`; a project adds or overr
 is a valid override. A file that does not fit the schema is refused with its path and field.
 
 argv words may use placeholders, each filled by bosun and passed as one word (never via a
-shell): {session_id} {prompt} {settings_file} {python} {shell} {cwd}.
+shell): {session_id} {prompt} {settings_file} {mcp_config} {python} {shell} {cwd}.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from bosun.runtime.preset_schema import validate
 from bosun.runtime.screen import ScreenPatterns
 
 BUILTIN_DIR = Path(__file__).with_name("presets")
-PLACEHOLDERS = frozenset({"session_id", "prompt", "settings_file", "python", "shell", "cwd"})
+PLACEHOLDERS = frozenset(
+    {"session_id", "prompt", "settings_file", "mcp_config", "python", "shell", "cwd"}
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class Preset:
             "session_id": session_id or "",
             "prompt": prompt or "",
             "settings_file": settings_file or "",
+            # bosun writes its MCP server registration next to its settings file
+            "mcp_config": str(Path(settings_file).with_name("mcp.json")) if settings_file else "",
             "python": sys.executable,
             "shell": os.environ.get("SHELL") or "/bin/sh",
             "cwd": cwd,

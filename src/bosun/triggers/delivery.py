@@ -16,13 +16,15 @@ Text is sanitised here, at delivery, and nowhere else: the store keeps what was 
 
 from __future__ import annotations
 
-import importlib
 import re
 import subprocess
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bosun.core.records import Identity
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
 from bosun.triggers.policies.fallback import (
     DELIVERY_UNVERIFIED,
     NOT_READY,
@@ -181,15 +183,12 @@ class GitHeadProbe:
         return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def default_seams() -> Seams:
-    """The runtime layer's seams when it provides them (`bosun.runtime.trigger_seams`
-    exposing `runtime_seams() -> Seams`), else `NoRuntime`: honest failures, never pretence."""
-    try:
-        module = importlib.import_module("bosun.runtime.trigger_seams")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("bosun.runtime.trigger_seams", "bosun.runtime"):
-            raise
-        none = NoRuntime()
-        return Seams(none, none, none, GitHeadProbe())
-    seams: Seams = module.runtime_seams()
-    return seams
+def default_seams(ctx: Context | None = None) -> Seams:
+    """The fleet's seams (real sessions through the runtime layer) for a project context;
+    without one, `NoRuntime`: honest failures, never pretence."""
+    if ctx is not None and ctx.paths is not None:
+        from bosun.agents.trigger_seams import fleet_seams
+
+        return fleet_seams(ctx)
+    none = NoRuntime()
+    return Seams(none, none, none, GitHeadProbe())

@@ -27,7 +27,7 @@ def build_worker(
     layer's, or honest failures when there is none), woken by LISTEN/NOTIFY on PostgreSQL."""
     queue = queue_for(ctx)
     if processor is None:
-        processor = WakeProcessor(ctx, seams or default_seams())
+        processor = WakeProcessor(ctx, seams or default_seams(ctx))
     waiter: Waiter | None = None
     url = getattr(ctx.store, "url", None)
     if listen and ctx.store.dialect == "postgres" and url:

@@ -196,6 +196,8 @@ def test_hooks_install_writes_settings_and_merges_project_only_when_asked(
         "Notification",
     }
     assert "claude-hook" in settings["statusLine"]["command"]
+    mcp = json.loads(Path(result["mcp_config"]).read_text())
+    assert mcp["mcpServers"]["bosun"]["args"][-2:] == ["mcp", "serve"]
     assert (
         json.loads((claude_dir / "settings.json").read_text())["hooks"]["Stop"][0]["hooks"][0][
             "command"
@@ -208,3 +210,15 @@ def test_hooks_install_writes_settings_and_merges_project_only_when_asked(
     assert merged["model"] == "opus"
     commands = [h["command"] for e in merged["hooks"]["Stop"] for h in e["hooks"]]
     assert commands[0] == "mine" and len(commands) == 2 and "claude-hook" in commands[1]
+    assert "bosun" in json.loads((project / ".mcp.json").read_text())["mcpServers"]
+
+
+def test_the_claude_preset_passes_settings_and_mcp_config(project: Path) -> None:
+    from bosun.runtime.presets import get_preset
+
+    argv = get_preset("claude").launch_argv(
+        session_id="s-1", prompt="go", settings_file=str(project / "x" / "settings.json")
+    )
+    assert argv[argv.index("--settings") + 1] == str(project / "x" / "settings.json")
+    assert argv[argv.index("--mcp-config") + 1] == str(project / "x" / "mcp.json")
+    assert argv[argv.index("--session-id") + 1] == "s-1" and argv[-1] == "go"

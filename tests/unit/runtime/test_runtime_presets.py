@@ -25,6 +25,8 @@ def test_every_builtin_preset_loads_with_the_documented_flags() -> None:
         "u-1",
         "--settings",
         "/s.json",
+        "--mcp-config",
+        "/mcp.json",
         "go",
     ]
     assert claude.resume("u-1") == ["claude", "--resume", "u-1"]

@@ -34,6 +34,19 @@ def bosun_settings() -> dict[str, Any]:
     }
 
 
+def mcp_registration() -> dict[str, Any]:
+    """bosun's MCP server for Claude Code (`--mcp-config`): thread and hook tools."""
+    return {
+        "mcpServers": {
+            "bosun": {
+                "type": "stdio",
+                "command": sys.executable,
+                "args": ["-m", "bosun", "mcp", "serve"],
+            }
+        }
+    }
+
+
 def settings_path(home: Path) -> Path:
     return home / "claude" / "settings.json"
 
@@ -42,8 +55,10 @@ def install(home: Path, project_root: Path | None = None) -> dict[str, Any]:
     """Write bosun's settings file; with `project_root`, merge into .claude/settings.json."""
     path = settings_path(home)
     atomic_write_json(path, bosun_settings())
+    atomic_write_json(path.with_name("mcp.json"), mcp_registration())
     result: dict[str, Any] = {
         "settings_file": str(path),
+        "mcp_config": str(path.with_name("mcp.json")),
         "events": [e for e in EVENTS if e != "statusline"],
     }
     if project_root is not None:
@@ -51,6 +66,14 @@ def install(home: Path, project_root: Path | None = None) -> dict[str, Any]:
         merged = merge_into(_read(target), bosun_settings())
         atomic_write_json(target, merged)
         result["project_settings"] = str(target)
+        mcp = project_root / ".mcp.json"
+        servers = _read(mcp)
+        servers["mcpServers"] = {
+            **servers.get("mcpServers", {}),
+            **mcp_registration()["mcpServers"],
+        }
+        atomic_write_json(mcp, servers)
+        result["project_mcp"] = str(mcp)
     return result
 
 
