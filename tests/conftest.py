@@ -107,6 +107,7 @@ def tmux_socket() -> Iterator[str]:
         yield name
     finally:
         subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True, check=False)
+        (Path(f"/tmp/tmux-{os.getuid()}") / name).unlink(missing_ok=True)
 
 
 @pytest.fixture

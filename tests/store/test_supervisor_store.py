@@ -27,7 +27,7 @@ from bosun.supervisor.policies.resume import (
     SessionEnding,
 )
 from bosun.supervisor.resume_queue import ResumeQueue
-from conftest import open_backend
+from backends import open_backend
 
 ID = "polecat/toast"
 

@@ -8,7 +8,7 @@ import click
 import typer
 
 from bosun.cli.app import app
-from bosun.cli.reference import iter_commands, render_cli_reference
+from bosun.cli.reference import iter_commands, render_cli_reference, render_config_reference
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
@@ -30,3 +30,11 @@ def test_every_command_accepts_json() -> None:
         and not any("--json" in getattr(p, "opts", ()) for p in command.params)
     ]
     assert missing == [], f"commands without --json: {missing}"
+
+
+def test_docs_configuration_md_lists_every_setting() -> None:
+    path = DOCS.with_name("configuration.md")
+    assert path.read_text() == render_config_reference(), (
+        "docs/configuration.md is stale: regenerate it with "
+        "`python -m bosun.cli.reference --config > docs/configuration.md`"
+    )

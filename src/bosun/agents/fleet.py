@@ -353,11 +353,10 @@ class Fleet:
             self._record_end(previous, live, reason)
         prime = build_prime(self.ctx, role, name)
         how = ended or (previous.end_reason or reason)
-        resume_id = None
-        if not fresh and preset.can_resume and previous.session_id:
-            resume_id = previous.session_id
-        cwd = Path(previous.worktree) if previous.worktree else self._root()
         identity = self.ctx.identities.get(role, name)
+        known_id = previous.session_id or identity.session_id  # e.g. recorded by a hook
+        resume_id = known_id if not fresh and preset.can_resume and known_id else None
+        cwd = Path(previous.worktree) if previous.worktree else self._root()
         prompt = build_seance_prompt(_next_incarnation(prime, identity.incarnation + 1), how, tail)
         return self._launch(
             role,

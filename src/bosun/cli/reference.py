@@ -75,7 +75,39 @@ def _clean(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-if __name__ == "__main__":
-    from bosun.cli.app import app as _app
+def render_config_reference() -> str:
+    """docs/configuration.md: every setting, from the settings registry."""
+    from bosun.base.config import _toml_value, all_settings
 
-    print(render_cli_reference(_app), end="")
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from the settings registry by `python -m bosun.cli.reference --config >",
+        "docs/configuration.md`; a test fails when it is stale. Set a value in",
+        "`.bosun/config.toml` (`[section]` then `key = value`) or with its environment",
+        "variable, which wins. Durations take `250ms`, `90s`, `15m`, `2h`, `1d` or seconds.",
+        "`bosun config list` shows the value in force and where it came from.",
+    ]
+    current = None
+    ordered = sorted(all_settings().items(), key=lambda kv: ("." in kv[0], kv[0]))
+    for key, setting in ordered:
+        section = key.rsplit(".", 1)[0] if "." in key else "(top level)"
+        if section != current:
+            lines += ["", f"## {section}", "", "| setting | type | default | environment | help |",
+                      "|---|---|---|---|---|"]
+            current = section
+        kind = setting.type + (f" ({', '.join(setting.choices)})" if setting.choices else "")
+        lines.append(f"| `{key}` | {kind} | `{_toml_value(setting.default)}` | "
+                     f"`{setting.env}` | {_clean(setting.help)} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--config" in sys.argv[1:]:
+        print(render_config_reference(), end="")
+    else:
+        from bosun.cli.app import app as _app
+
+        print(render_cli_reference(_app), end="")

@@ -12,7 +12,7 @@ from pipeline_helpers import final, options, tool
 
 from bosun.pipeline.launch import start_run
 from bosun.pipeline.runs import prune_runs
-from conftest import git
+from gitrepo import git
 
 LINEAR = f"""digraph G {{
   start [shape=Mdiamond]

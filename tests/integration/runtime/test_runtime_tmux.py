@@ -11,13 +11,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from runtime_kit import TEST_DELIVERY, Kit
 
 from bosun.base.errors import RuntimeFailure
 from bosun.runtime.protocol import LaunchSpec, LivenessState
 from bosun.runtime.readiness import wait_until_ready
 from bosun.runtime.tmux import TmuxRuntime
 from bosun.runtime.tmux_cli import socket_for_project
-from conftest import TEST_DELIVERY, Kit
 from waiting import wait_for
 
 pytestmark = pytest.mark.tmux

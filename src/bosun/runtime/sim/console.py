@@ -89,15 +89,25 @@ class Console:
             self.screen.context_percent = percent
         self._wake()
 
+    def open_dialog(self, lines: tuple[str, ...], answers: dict[str, str]) -> None:
+        """Show a dialog that the keys in `answers` will answer."""
+        with self.lock:
+            self.screen.dialog = lines
+            self._answers = dict(answers)
+            self._answer = None
+        self._wake()
+
+    @property
+    def answered(self) -> str | None:
+        with self.lock:
+            return self._answer
+
     def ask(
         self, lines: tuple[str, ...], answers: dict[str, str], stop: threading.Event
     ) -> str | None:
         """Show a dialog and wait for one of `answers`; None when the agent is stopping."""
         with self.lock:
-            self.screen.dialog = lines
-            self._answers = dict(answers)
-            self._answer = None
-            self._wake()
+            self.open_dialog(lines, answers)
             while self._answer is None and not stop.is_set():
                 self._answered.wait(0.2)
             answer = self._answer

@@ -50,9 +50,21 @@ def sim_files(
     )
 
 
+@dataclass(frozen=True)
+class SimSession:
+    """How one sim agent session ended."""
+
+    identity: str | None
+    exit_code: int
+    prompts: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"identity": self.identity, "exit_code": self.exit_code, "prompts": self.prompts}
+
+
 def run_sim_agent(
     identity_ref: str | None, prompt: str | None, env: Mapping[str, str], cwd: Path
-) -> int:
+) -> SimSession:
     """Check the configuration (bad input raises before the terminal is touched), then run."""
     ref = identity_ref or env.get("BOSUN_IDENTITY") or None
     identity = split_identity(ref) if ref else None
@@ -83,7 +95,8 @@ def run_sim_agent(
         env_faults=env_faults,
     )
     try:
-        return run_terminal(agent, console, PromptLog(files.prompt_log), wake_r, prompt)
+        code, prompts = run_terminal(agent, console, PromptLog(files.prompt_log), wake_r, prompt)
+        return SimSession(ref, code, prompts)
     finally:
         os.close(wake_r)
         os.close(wake_w)

@@ -90,7 +90,7 @@ class Screen:
 
 def composer_line(text: str, width: int) -> str:
     """`sim> ` and the unsent text on one row; newlines show as ⏎; a long text shows its end."""
-    shown = text.replace("\n", "⏎")
+    shown = text.replace("\n", "⏎").replace("\t", " ")
     room = max(1, width - 1 - len(COMPOSER))
     if len(shown) > room:
         shown = "…" + shown[-(room - 1) :]

@@ -35,7 +35,8 @@ Steps (exactly one kind per step object):
 - ``signal``: ``bosun signal send TO TYPE --payload JSON --from ROLE/NAME``; ``to`` is required.
 - ``work``: seconds of simulated busy work (0..3600).
 - ``say``: prints a line as the agent's turn output.
-- ``permission``: shows ``Allow this action? [y/n]``; ``n`` skips the rest of the plan.
+- ``permission``: shows ``Allow this action? [y/n]``; ``n`` stops the plan at this step
+  (the next prompt asks again).
 
 String values of ``say``, ``run``, ``commit`` and signal payloads may use the placeholders
 ``{branch}``, ``{head}``, ``{identity}``, ``{work_id}`` and ``{cwd}``.

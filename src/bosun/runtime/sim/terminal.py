@@ -190,8 +190,10 @@ def run_terminal(
     prompt_log: PromptLog,
     wake_r: int,
     initial_prompt: str | None,
-) -> int:
-    """Run the agent in this terminal until /exit, a stop signal or a crash fault."""
+) -> tuple[int, int]:
+    """Run the agent in this terminal until /exit, a stop signal or a crash fault.
+
+    Returns the exit code and the number of prompts accepted."""
     terminal = Terminal(agent, console, prompt_log, wake_r)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -209,7 +211,7 @@ def run_terminal(
             code = terminal.loop()
             agent.stop.set()
             agent.workspace.kill_current()
-        return code
+        return code, terminal.prompts
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
