@@ -137,3 +137,24 @@ def test_text_over_the_limit_is_refused_and_nothing_is_sent(
     assert result.code == 2 and "limit" in result.err
     assert not prompt_log.exists() or prompt_log.read_text() == ""
     bosun.ok("agent", "stop", "big", env=fleet_env)
+
+
+def test_a_spawn_that_dies_at_once_reports_its_exit_code_and_screen(
+    bosun: Bosun, project: Path, fleet_env: dict[str, str]
+) -> None:
+    runtimes = project / ".bosun" / "runtimes"
+    runtimes.mkdir()
+    (runtimes / "broken.toml").write_text(
+        'description = "exits at once"\n'
+        'argv = ["sh", "-c", "echo boom: no API key; exit 7"]\n'
+        'prompt_mode = "none"\n'
+        "[screen]\nready = ['^ready>']\n"
+    )
+    result = bosun("agent", "spawn", "dud", "--runtime", "broken", "--worktree", "none",
+                   env=fleet_env)
+    assert result.code == 1
+    assert "exit 7" in result.err and "boom: no API key" in result.err
+    shown = bosun.ok("identity", "show", "polecat", "dud")
+    assert shown["status"] == "crashed"
+    kinds = [e["kind"] for e in bosun.ok("events", "--subject", "polecat/dud")]
+    assert "agent.launched" in kinds and "agent.ended" in kinds
