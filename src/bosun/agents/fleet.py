@@ -8,6 +8,7 @@ changes state commits with its event; no transaction is held while a process sta
 
 from __future__ import annotations
 
+import json
 import os
 import socket as socketlib
 from dataclasses import dataclass
@@ -134,6 +135,8 @@ class Fleet:
         check_name(req.name)
         preset = self.preset(req.preset)
         preset.resolve_binary(preset.launch_argv())  # a missing binary fails before anything
+        if req.worktree not in ("auto", "none"):
+            self._explicit_worktree(req.worktree)  # refuse a bad path before anything changes
         existing = self.session(req.role, req.name)
         if existing is not None and existing.live:
             live = self.runtime.liveness(self.handle(existing))
@@ -176,8 +179,14 @@ class Fleet:
             from bosun.gitops.worktrees import Worktrees
 
             assert self.ctx.paths is not None
-            return Path(Worktrees(self.ctx.paths, self.ctx.config).create(req.name).path)
-        path = Path(req.worktree).expanduser().resolve()
+            # the identity's own worktree: reused even when dirty (it holds its work)
+            tree = Worktrees(self.ctx.paths, self.ctx.config).create(req.name, allow_dirty=True)
+            return Path(tree.path)
+        return self._explicit_worktree(req.worktree)
+
+    def _explicit_worktree(self, value: str) -> Path:
+        root = self._root()
+        path = Path(value).expanduser().resolve()
         try:
             path.relative_to(root)
         except ValueError:
@@ -266,6 +275,7 @@ class Fleet:
             session_id=session_id,
             host=self.host,
             worktree=str(cwd),
+            env=json.dumps(extra_env, sort_keys=True),
         )
         with self.ctx.store.transaction() as tx:
             record_session(tx, session)
@@ -364,7 +374,7 @@ class Fleet:
             preset,
             cwd,
             prompt=prompt,
-            extra_env={},
+            extra_env=previous.extra_env,
             resume_id=resume_id,
             new_incarnation=True,
             reason=reason,

@@ -27,6 +27,7 @@ class AgentSession:
     session_id: str | None = None
     host: str = ""
     worktree: str | None = None
+    env: str = "{}"  # JSON: the extra environment the session was spawned with
     ready_at: float | None = None
     ended_at: float | None = None
     exit_code: int | None = None
@@ -44,8 +45,14 @@ class AgentSession:
     def from_row(cls, row: dict[str, Any]) -> AgentSession:
         return cls(**{k: row[k] for k in cls.__dataclass_fields__})
 
+    @property
+    def extra_env(self) -> dict[str, str]:
+        import json
+
+        return dict(json.loads(self.env or "{}"))
+
     def to_json(self) -> dict[str, Any]:
-        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "env"}
         for key in ("started_at", "ready_at", "ended_at"):
             data[key] = iso(data[key])
         data["identity"] = self.ref
@@ -67,6 +74,7 @@ def record_session(tx: Tx, session: AgentSession) -> None:
         session_id=session.session_id,
         host=session.host,
         worktree=session.worktree,
+        env=session.env,
         started_at=session.started_at,
     )
 

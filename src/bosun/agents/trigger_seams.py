@@ -84,7 +84,7 @@ class FleetSeams:
                 identity.role,
                 identity.name,
                 reason="trigger: resume",
-                ended="it was dormant when its thread got a message",
+                ended="its session had died; a message in its thread woke it",
             )
         except BosunError as exc:
             return DeliveryResult.failed(RESUME_FAILED, exc.message)

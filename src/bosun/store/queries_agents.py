@@ -5,9 +5,9 @@ from bosun.store.queries import register
 register(
     {
         "agent_session_insert": "INSERT INTO agent_sessions (role, name, incarnation, driver, "
-        "socket, session, target, pid, preset, session_id, host, worktree, started_at) VALUES "
-        "(:role, :name, :incarnation, :driver, :socket, :session, :target, :pid, :preset, "
-        ":session_id, :host, :worktree, :started_at)",
+        "socket, session, target, pid, preset, session_id, host, worktree, env, started_at) "
+        "VALUES (:role, :name, :incarnation, :driver, :socket, :session, :target, :pid, "
+        ":preset, :session_id, :host, :worktree, :env, :started_at)",
         "agent_session_current": "SELECT * FROM agent_sessions WHERE role = :role AND "
         "name = :name ORDER BY incarnation DESC LIMIT 1",
         "agent_session_live": "SELECT * FROM agent_sessions WHERE ended_at IS NULL "

@@ -19,6 +19,7 @@ MIGRATION = Migration(
             session_id TEXT,
             host TEXT NOT NULL DEFAULT '',
             worktree TEXT,
+            env TEXT NOT NULL DEFAULT '{{}}',
             started_at {float} NOT NULL,
             ready_at {float},
             ended_at {float},
