@@ -1,0 +1,58 @@
+"""What panel data functions read from: the project context and the dashboard's settings.
+
+One View serves every request; its reads run in worker threads and the store serialises
+them. It never writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bosun.agents.fleet import Fleet
+    from bosun.core.context import Context
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    yellow_after: float
+    red_after: float
+
+
+class View:
+    def __init__(self, ctx: Context, *, probe_screens: bool | None = None) -> None:
+        self.ctx = ctx
+        self.probe_screens = (
+            bool(ctx.config.get("dashboard.probe_screens"))
+            if probe_screens is None
+            else probe_screens
+        )
+        self.rows = int(ctx.config.get("dashboard.rows"))
+        self.thresholds = Thresholds(
+            float(ctx.config.get("dashboard.yellow_after")),
+            float(ctx.config.get("dashboard.red_after")),
+        )
+
+    def now(self) -> float:
+        return self.ctx.clock.now()
+
+    @cached_property
+    def fleet(self) -> Fleet:
+        from bosun.agents.driver import project_runtime
+        from bosun.agents.fleet import Fleet
+
+        return Fleet(self.ctx, project_runtime(self.ctx))
+
+    @property
+    def runs_dir(self) -> Path | None:
+        return self.ctx.paths.runs if self.ctx.paths else None
+
+    def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """A read-only named query (the dashboard's own live in store/queries_web.py)."""
+        import bosun.store.queries_web  # noqa: F401  (registers them)
+
+        with self.ctx.store.transaction(write=False) as tx:
+            return tx.all(query, **params)
