@@ -1,7 +1,10 @@
 """Merge queue benchmark: per-request overhead on a large repository, and batch=1 versus
 adaptive batching for 16 requests with a 1-second gate and one culprit.
 
-    .venv/bin/python bench/mergequeue_bench.py [--commits 5000] [--files 2000]
+    .venv/bin/python bench/mergequeue_bench.py [--commits 5000] [--files 2000] [--quick]
+
+`--quick` (CI) uses a 500-commit, 200-file repository and 5 overhead requests; the
+16-request culprit scenario is the same.
 
 Writes the `mergequeue` section of docs/benchmarks.md.
 """
@@ -21,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _common import markdown_table, write_section  # noqa: E402
+from _common import Figure, markdown_table, write_section  # noqa: E402
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
@@ -127,7 +130,10 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=5000)
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--overhead-requests", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="a small repository (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.commits, args.files, args.overhead_requests = 500, 200, 5
     os.environ.update(GIT_ENV)
     for var in ("BOSUN_HOME", "BOSUN_IDENTITY", "BOSUN_DATABASE_URL"):
         os.environ.pop(var, None)
@@ -199,7 +205,30 @@ def main() -> None:
         ]
     )
     print(body)
-    write_section("mergequeue", "Merge queue", "python bench/mergequeue_bench.py", body)
+    isolated = ada["isolated_after"]
+    summary = [
+        Figure(
+            f"per-request overhead ({count:,} commits, {nfiles:,} files)",
+            per_request * 1000,
+            "ms",
+            "< 500",
+        ),
+        Figure(
+            "gate runs until the culprit failed (adaptive, 16 requests)",
+            float("nan") if isolated is None else float(isolated),
+            "runs",
+            "<= 9",
+        ),
+        Figure(
+            "adaptive vs batch = 1, 16 requests settled (1 s gate)",
+            speedup,
+            "×",
+            ">= 2",
+            anchor=f"batch = 1: {seq['wall']:.1f} s; adaptive: {ada['wall']:.1f} s",
+        ),
+    ]
+    command = "python bench/mergequeue_bench.py" + (" --quick" if args.quick else "")
+    write_section("mergequeue", "Merge queue", command, body, summary=summary, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Pipeline benchmark: parse + validate a generated 1,000-node / 3,000-edge graph (bosun's
 parser vs pydot on the same file) and the engine's overhead per tool node running `true`.
 
-Run: .venv/bin/python bench/pipeline_bench.py
+Run: .venv/bin/python bench/pipeline_bench.py [--quick]
+
+`--quick` (CI) times the same graph with fewer repeats (pydot once) and 15 tool nodes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import markdown_table, median, write_section  # noqa: E402
+from _common import Figure, markdown_table, median, write_section  # noqa: E402
 
 from bosun.pipeline.dot import parse_dot  # noqa: E402
 from bosun.pipeline.launch import RunOptions, start_run  # noqa: E402
@@ -86,17 +88,19 @@ def engine_overhead(nodes: int = 40) -> tuple[float, float]:
 
 
 def main() -> None:
+    quick = "--quick" in sys.argv[1:]
+    repeat, pydot_repeat, tool_nodes = (3, 1, 15) if quick else (7, 3, 40)
     text = big_graph()
     graph = parse_dot(text)
     assert len(graph.nodes) == 1000 and len(graph.edges) == 3000
-    ours = time_it(lambda: validate(parse_dot(text)), 7)
-    ours_cpu = time_it(lambda: validate(parse_dot(text)), 7, time.process_time)
-    parse_only = time_it(lambda: parse_dot(text), 7)
+    ours = time_it(lambda: validate(parse_dot(text)), repeat)
+    ours_cpu = time_it(lambda: validate(parse_dot(text)), repeat, time.process_time)
+    parse_only = time_it(lambda: parse_dot(text), repeat)
     import pydot
 
-    theirs = time_it(lambda: pydot.graph_from_dot_data(text), 3)
+    theirs = time_it(lambda: pydot.graph_from_dot_data(text), pydot_repeat)
     ratio = median(theirs) / median(parse_only)
-    per_node, overhead = engine_overhead()
+    per_node, overhead = engine_overhead(tool_nodes)
     rows = [
         [
             "parse + validate 1,000 nodes / 3,000 edges",
@@ -127,7 +131,23 @@ def main() -> None:
         "Overhead = engine time per node minus a bare `sh -c true` spawn.\n"
     )
     print(body)
-    write_section("pipeline", "Pipeline engine", ".venv/bin/python bench/pipeline_bench.py", body)
+    summary = [
+        Figure("parse + validate 1,000 nodes / 3,000 edges", median(ours) * 1000, "ms", "< 250"),
+        Figure(
+            "parse speed vs pydot, same file",
+            ratio,
+            "×",
+            ">= 5",
+            anchor=(
+                f"pydot {median(theirs) * 1000:,.0f} ms; bosun {median(parse_only) * 1000:.0f} ms"
+            ),
+        ),
+        Figure(
+            f"engine overhead per tool node ({tool_nodes} × `true`)", overhead * 1000, "ms", "< 20"
+        ),
+    ]
+    command = "python bench/pipeline_bench.py" + (" --quick" if quick else "")
+    write_section("pipeline", "Pipeline engine", command, body, summary=summary, quick=quick)
 
 
 if __name__ == "__main__":

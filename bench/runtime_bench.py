@@ -1,6 +1,6 @@
 """Runtime benchmark: the sim agent in real tmux, driven by bosun's tmux driver.
 
-    .venv/bin/python bench/runtime_bench.py [--spawns 10] [--sends 500]
+    .venv/bin/python bench/runtime_bench.py [--spawns 10] [--sends 500] [--quick]
 
 Measures spawn → ready latency, send → acknowledged latency (the prompt log line written by
 the sim agent), bosun's own memory per supervised session, and the delivery success rate
@@ -14,13 +14,14 @@ import json
 import os
 import resource
 import secrets
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table, median, percentile, write_section  # noqa: E402
+from _common import Figure, markdown_table, median, percentile, write_section  # noqa: E402
 
 from bosun.runtime.env import session_environment  # noqa: E402
 from bosun.runtime.presets import get_preset  # noqa: E402
@@ -124,13 +125,17 @@ def run(spawns: int, sends: int) -> dict[str, object]:
         }
     finally:
         runtime.kill_server()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--spawns", type=int, default=10)
     parser.add_argument("--sends", type=int, default=500)
+    parser.add_argument("--quick", action="store_true", help="3 spawns, 60 sends (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.spawns, args.sends = 3, 60
     r = run(args.spawns, args.sends)
     rows = [
         ["spawn → ready (sim preset), p50", f"{r['spawn_p50']:.2f} s", "< 1 s"],
@@ -153,11 +158,31 @@ def main() -> None:
     ]
     table = markdown_table(["measure", "result", "target"], rows)
     print(table)
+    exact = bool(r["exactly_once"]) and r["failures"] == 0
+    summary = [
+        Figure(f"spawn → ready p50 ({r['spawns']} spawns)", r["spawn_p50"], "s", "< 1"),
+        Figure("send → acknowledged p50", r["ack_p50"] * 1000, "ms"),
+        Figure("send → acknowledged p99", r["ack_p99"] * 1000, "ms"),
+        Figure(
+            f"delivered exactly once with swallow-Enter ({r['sends']} sends)",
+            r["success_rate"],
+            "%",
+            ">= 100",
+            met=exact and r["success_rate"] >= 100,
+        ),
+        Figure("bosun memory per supervised session", r["bosun_kb_per_session"], "KiB"),
+        Figure("tmux server memory per session", r["tmux_server_kb_per_session"], "KiB"),
+    ]
+    command = "python bench/runtime_bench.py" + (
+        " --quick" if args.quick else f" --spawns {args.spawns} --sends {args.sends}"
+    )
     write_section(
         "runtime",
         "Runtime: tmux driver with the sim agent",
-        f".venv/bin/python bench/runtime_bench.py --spawns {args.spawns} --sends {args.sends}",
+        command,
         table,
+        summary=summary,
+        quick=args.quick,
     )
 
 
