@@ -1,20 +1,22 @@
 """The sentinel service: observe text → open or update a commitment; follow open ones through.
 
 Sources call `observe` (or `observe_safely` from a hook, where nothing may ever raise): the
-Claude Code Stop hook with `last_assistant_message`, the sim agent's turn output, and
-`bosun sentinel observe`. The supervisor calls `check` on patrol (or `bosun sentinel check`
-runs one pass): it returns the nudges to deliver, and records deliveries, nudges, violations
-(with an ESCALATION signal) and expiries. `session_lost` violates what a lost session left open.
+Claude Code Stop hook with `last_assistant_message`, and `bosun sentinel observe` (which the sim
+agent runs with the text that ends its turn). `check` is one follow-through pass: it returns the
+nudges to deliver, and records deliveries, nudges, violations (with an ESCALATION signal) and
+expiries. `patrol` = `check` + type the nudges into their sessions; the supervisor runs it on
+patrol and `bosun sentinel check` runs it once. `session_lost` violates what a lost session
+left open.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bosun.base.errors import Conflict
+from bosun.base.errors import BosunError, Conflict
 from bosun.base.names import split_identity
 from bosun.core.commitments import Commitment, Commitments, CommitmentStatus
 from bosun.sentinel.classifier import Claim, classify_action_claim
@@ -94,6 +96,24 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class NudgeDelivery:
+    """What typing one nudge into a session did (`patrol`)."""
+
+    identity: str
+    commitment_id: str
+    delivered: bool
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "identity": self.identity,
+            "commitment": self.commitment_id,
+            "delivered": self.delivered,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
 class CheckReport:
     enabled: bool
     open_seen: int = 0
@@ -107,6 +127,21 @@ class CheckReport:
             "outcomes": [o.to_json() for o in self.outcomes],
             "nudges": [n.to_json() for n in self.nudges],
         }
+
+
+@dataclass(frozen=True)
+class PatrolReport(CheckReport):
+    """A check, and what typing its nudges into the sessions did."""
+
+    deliveries: tuple[NudgeDelivery, ...] = ()
+
+    def to_json(self, now: float | None = None) -> dict[str, Any]:
+        return {**super().to_json(now), "deliveries": [d.to_json() for d in self.deliveries]}
+
+
+# Types a nudge into the identity's session: (identity ROLE/NAME, text) -> a detail to record;
+# raises a BosunError when it could not.
+NudgeSender = Callable[[str, str], str]
 
 
 class Sentinel:
@@ -169,6 +204,56 @@ class Sentinel:
         )
 
     # -- follow-through -------------------------------------------------------------------
+
+    def patrol(self, send: NudgeSender | None = None) -> PatrolReport:
+        """What the supervisor runs on patrol (and `bosun sentinel check`): follow every open
+        commitment through, then type each nudge into its session (`send`, default: the
+        fleet's verified delivery). `check` alone only records the nudges as given."""
+        report = self.check()
+        deliveries = self.deliver_nudges(report.nudges, send) if report.nudges else []
+        return PatrolReport(
+            report.enabled, report.open_seen, report.outcomes, report.nudges, tuple(deliveries)
+        )
+
+    def deliver_nudges(
+        self, nudges: Sequence[Nudge], send: NudgeSender | None = None
+    ) -> list[NudgeDelivery]:
+        """Type each nudge into its identity's session; record `commitment.nudge_delivered`
+        or `commitment.nudge_failed`. A nudge is given once: a failed one is not retried, and
+        the compliance window runs from the nudge either way."""
+        sender = send or self._fleet_sender()
+        done: list[NudgeDelivery] = []
+        for nudge in nudges:
+            try:
+                result = NudgeDelivery(
+                    nudge.identity, nudge.commitment_id, True, sender(nudge.identity, nudge.text)
+                )
+            except BosunError as exc:
+                result = NudgeDelivery(nudge.identity, nudge.commitment_id, False, exc.message)
+            kind = "nudge_delivered" if result.delivered else "nudge_failed"
+            with self.ctx.store.transaction() as tx:
+                tx.emit(
+                    f"commitment.{kind}",
+                    nudge.identity,
+                    {"id": nudge.commitment_id, "detail": result.detail},
+                )
+            done.append(result)
+        return done
+
+    def _fleet_sender(self) -> NudgeSender:
+        from bosun.agents.driver import project_runtime
+        from bosun.agents.fleet import Fleet
+
+        fleet = Fleet(self.ctx, project_runtime(self.ctx))
+
+        def send(identity: str, text: str) -> str:
+            role, name = split_identity(identity)
+            sent = fleet.send(role, name, text)
+            return f"typed {sent.get('bytes', len(text))} bytes" + (
+                "" if sent.get("verified", True) else " (not verified on screen)"
+            )
+
+        return send
 
     def check(self) -> CheckReport:
         """One follow-through pass over every open commitment."""

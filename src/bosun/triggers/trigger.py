@@ -5,12 +5,17 @@ answers an `Envelope`: `enqueued` (a job will run; repeating the request while i
 returns the same job), `fallback_required` (bosun cannot drive the target, e.g. a person or an
 identity with no managed session; the job is recorded in that terminal state) or `rejected`
 (with a reason code, a one-line message and a hint).
+
+An enqueued envelope's reason says what the registry knows of the target's session:
+`session_live`, `session_stale`, `session_ended` (its last session ended), `session_missing`,
+`quarantined`, `forced` or `already_pending`. The worker probes the session itself.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import bosun.store.queries_agents  # noqa: F401  (registers agent_session_current)
 from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.base.ids import trace_id as new_trace_id
 from bosun.base.names import check_text, split_identity
@@ -206,21 +211,26 @@ def _trigger_in(
         )
     return Envelope(
         Action.ENQUEUED,
-        _session_reason(ctx, identity, tx.now, forced_why),
+        _session_reason(ctx, tx, identity, forced_why),
         job.id,
         job.trace_id,
         f"trigger job {job.id} enqueued for {target}",
     )
 
 
-def _session_reason(ctx: Context, identity: Identity, now: float, forced: str | None) -> str:
+def _session_reason(ctx: Context, tx: Tx, identity: Identity, forced: str | None) -> str:
+    """What the registry says about the target's session. A session bosun launched is in
+    `agent_sessions` (most runtimes have no conversation id); else the runtime's session id."""
     if forced is not None:
         return "forced"
     if identity.status == IdentityStatus.QUARANTINED:
         return "quarantined"
-    if identity.session_id is None:
+    launched = tx.one("agent_session_current", role=identity.role, name=identity.name)
+    if launched is not None and launched["ended_at"] is not None:
+        return "session_ended"
+    if launched is None and identity.session_id is None:
         return "session_missing"
-    if now - identity.last_seen > float(ctx.config.get("identity.stale_after")):
+    if tx.now - identity.last_seen > float(ctx.config.get("identity.stale_after")):
         return "session_stale"
     return "session_live"
 

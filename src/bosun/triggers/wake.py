@@ -32,6 +32,7 @@ from bosun.triggers.policies.fallback import (
 from bosun.triggers.policies.loops import LoopConfig, assess_loop, record_turn
 from bosun.triggers.policies.ratelimit import Bucket, BucketConfig, take_all
 from bosun.triggers.summary import thread_summary, wake_text
+from bosun.triggers.trigger import SYSTEM_CALLER
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -143,8 +144,10 @@ class WakeProcessor:
             quarantined=identity.status == IdentityStatus.QUARANTINED,
         )
         latest = recent[-1] if recent else None
+        # reconciliation's reason ("3 unread") only repeats what the text already says
+        why = None if job.requested_by == SYSTEM_CALLER else job.reason
         text = sanitise(
-            wake_text(thread, job.target, unread, latest, job.reason),
+            wake_text(thread, job.target, unread, latest, why),
             self.config.max_payload,
             single_line=True,
         )
@@ -178,7 +181,7 @@ class WakeProcessor:
                     job.target,
                     recent,
                     self.ctx.hooks.find(identity.role, identity.name),
-                    job.reason,
+                    why,
                 )
                 result = self.seams.spawner.spawn(identity, sanitise(summary, SPAWN_PROMPT_BYTES))
             elif decision.hop == Hop.RETRY:

@@ -12,8 +12,15 @@ from bosun.cli.app import main
 
 
 @pytest.fixture
-def cli(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def cli(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+        tmux_socket: str):
     monkeypatch.chdir(project)
+    monkeypatch.setenv("BOSUN_RUNTIME_TMUX_SOCKET", tmux_socket)
+    runtimes = project / ".bosun" / "runtimes"
+    runtimes.mkdir()
+    (runtimes / "ghost.toml").write_text(
+        'description = "a CLI that is not installed"\nargv = ["bosun-no-such-cli"]\n'
+    )
 
     def run(*args: str) -> tuple[int, Any, str]:
         code = main(list(args))
@@ -21,7 +28,7 @@ def cli(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
         data = json.loads(out) if "--json" in args and out.strip() else out
         return code, data, err
 
-    run("identity", "create", "dev", "a", "--runtime", "sim", "--session-id", "s-a")
+    run("identity", "create", "dev", "a", "--runtime", "ghost", "--session-id", "s-a")
     run("identity", "create", "dev", "b", "--runtime", "sim", "--session-id", "s-b")
     return run
 
@@ -97,9 +104,9 @@ def test_work_once_runs_the_chain_and_dead_jobs_can_be_requeued(cli: Any) -> Non
     code, stats, _ = cli("triggers", "work", "--once", "--json")
     assert code == 0 and stats["processed"] >= 1
     code, shown, _ = cli("triggers", "show", job, "--json")
-    # no runtime seam is wired yet (bosun.runtime.trigger_seams): every hop fails honestly
+    # dev/a has no session and its CLI is not installed: every hop fails, honestly
     assert shown["job"]["state"] == "escalated"
-    assert "no runtime driver" in shown["job"]["outcome"]
+    assert "not on PATH" in json.dumps(shown)
     assert shown["attempts"] and all(a["reason"] for a in shown["attempts"])
     code, back, _ = cli("triggers", "requeue", job, "--json")
     assert code == 0 and back["state"] == "queued"

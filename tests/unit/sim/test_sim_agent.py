@@ -55,6 +55,12 @@ class MemoryBosun:
     def send_signal(self, to: str, kind: str, payload: dict[str, Any]) -> None:
         self.calls.append(("signal", to, kind, json.dumps(payload, sort_keys=True)))
 
+    def ack_signal(self, signal_id: str) -> None:
+        self.calls.append(("ack", signal_id))
+
+    def observe_turn(self, text: str) -> None:
+        self.calls.append(("observe", text))
+
     def named(self, name: str) -> list[tuple[str, ...]]:
         return [c for c in self.calls if c[0] == name]
 

@@ -98,7 +98,7 @@ def check(as_json: bool = JSON) -> None:
     """Run one follow-through pass: deliver, nudge, violate or expire open commitments."""
     from bosun.sentinel.service import Sentinel
 
-    output(Sentinel(project()).check(), as_json, _render_check)
+    output(Sentinel(project()).patrol(), as_json, _render_check)
 
 
 def register(root: typer.Typer) -> None:

@@ -30,6 +30,7 @@ from bosun.runtime.sim.taskscript import (
 )
 from bosun.runtime.sim.workspace import Workspace
 
+QUEUE = "refinery/merge-queue"
 PROGRESS_RE = re.compile(r"\bsim:step=(\d+)/(\d+)")
 
 
@@ -128,6 +129,8 @@ class SimAgent:
             self.show_prime()
         finally:
             self.console.started()  # whatever happened, the composer must appear
+        if self.resolve_conflict():
+            return
         self.work()
 
     def prime(self) -> bool:
@@ -199,6 +202,8 @@ class SimAgent:
             self.say(f"● unknown command {job.text.strip().split()[0]}; try /exit")
             return
         self.prime()
+        if self.resolve_conflict():
+            return
         total = len(self.script.steps) if self.script else 0
         if self.script is not None and self.info is not None and self.info.unfinished:
             done = completed_steps(self.info.checkpoint_note, total)
@@ -234,6 +239,40 @@ class SimAgent:
             self.client.heartbeat()
         except BosunError as exc:
             self.say(f"✗ heartbeat failed: {exc.message}")
+
+    # -- a merge conflict handed back -------------------------------------------------------
+
+    def resolve_conflict(self) -> bool:
+        """An unread MERGE_FAILED (conflict) for my work: rebase onto the target keeping both
+        sides, move the hook back to merge_ready, signal MERGE_READY again, then ack it.
+        True when there was one (whether or not it could be resolved)."""
+        from bosun.runtime.sim.rebase import rebase_onto
+
+        info = self.info
+        failed = info.merge_conflict() if info is not None else None
+        if info is None or failed is None or self.client is None:
+            return False
+        payload = failed["payload"]
+        target = str(payload["target"])
+        files = ", ".join(str(f) for f in payload.get("files") or []) or "some files"
+        self.console.busy("Rebasing")
+        self.say(f"● The merge queue could not land {info.work_id}: conflict in {files}.")
+        self.say(f"● Rebasing onto {target} and keeping both sides.")
+        try:
+            resolved = rebase_onto(self.workspace, target)
+            self.say(f"  ⎿ rebased; resolved {', '.join(resolved) or 'nothing (it applied)'}")
+            if info.phase == "executing":
+                self.client.update_phase("impl_complete")
+                self.client.update_phase("merge_ready")
+            branch = self.workspace.git("rev-parse", "--abbrev-ref", "HEAD")
+            body = {"branch": branch, "work_id": info.work_id}
+            self.client.send_signal(str(failed.get("from") or QUEUE), "MERGE_READY", body)
+            self.client.ack_signal(str(failed["id"]))
+        except BosunError as exc:
+            self.say(f"✗ could not resolve the conflict: {exc.message}")
+            return True
+        self.say(f"● Sent MERGE_READY for {branch} again.")
+        return True
 
     # -- the task script -------------------------------------------------------------------
 
@@ -306,11 +345,22 @@ class SimAgent:
         if (
             faults.claim_without_action
             and claim_at == k
-            and fire(faults, scope, "claim_without_action")
+            and self.ledger.fire_once(faults, scope, "claim_without_action")
         ):
             self.say(f"● {faults.claim_without_action}")
+            self.report_turn(faults.claim_without_action)
             return False
         return True
+
+    def report_turn(self, text: str) -> None:
+        """The turn ends on `text`: report it to the sentinel, as Claude Code's Stop hook
+        reports its last message (a broken sentinel never stops the agent)."""
+        if self.client is None:
+            return
+        try:
+            self.client.observe_turn(text)
+        except BosunError as exc:
+            self.say(f"✗ sentinel report failed: {exc.message}")
 
     def execute(self, step: Step) -> list[str] | None:
         uses = "{" in step.text or "{" in json.dumps(step.payload)

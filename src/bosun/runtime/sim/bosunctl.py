@@ -30,6 +30,8 @@ class BosunClient(Protocol):
     def update_phase(self, phase: str) -> None: ...
     def heartbeat(self) -> None: ...
     def send_signal(self, to: str, kind: str, payload: dict[str, Any]) -> None: ...
+    def ack_signal(self, signal_id: str) -> None: ...
+    def observe_turn(self, text: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,22 @@ class PrimeInfo:
     resumption: str | None = None
     next_text: str | None = None
     unread_signals: int = 0
+    signals: tuple[dict[str, Any], ...] = ()
+
+    def merge_conflict(self) -> dict[str, Any] | None:
+        """The newest unread MERGE_FAILED that reports a conflict of this hook's work."""
+        for signal in reversed(self.signals):
+            payload = signal.get("payload")
+            if (
+                signal.get("type") == "MERGE_FAILED"
+                and signal.get("unread", True)
+                and isinstance(payload, dict)
+                and payload.get("reason") == "conflict"
+                and payload.get("work_id") in (None, self.work_id)
+                and isinstance(payload.get("target"), str)
+            ):
+                return signal
+        return None
 
     @classmethod
     def from_json(cls, data: dict[str, Any], fallback_identity: str) -> PrimeInfo:
@@ -77,6 +95,9 @@ class PrimeInfo:
             resumption=_str(hook.get("resumption")) if hook else None,
             next_text=_str(next_value),
             unread_signals=len(signals) if isinstance(signals, list) else 0,
+            signals=tuple(s for s in signals if isinstance(s, dict))
+            if isinstance(signals, list)
+            else (),
         )
 
 
@@ -146,6 +167,14 @@ class CliBosun:
             "--from",
             f"{self.role}/{self.name}",
         )
+
+    def ack_signal(self, signal_id: str) -> None:
+        self.run("signal", "ack", signal_id)
+
+    def observe_turn(self, text: str) -> None:
+        """Report a turn's final output to the action-claim sentinel (what Claude Code's
+        Stop hook does with `last_assistant_message`)."""
+        self.run("sentinel", "observe", "--identity", f"{self.role}/{self.name}", "--text", text)
 
 
 def _error_line(out: subprocess.CompletedProcess[str]) -> str:

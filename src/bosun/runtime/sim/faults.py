@@ -8,10 +8,13 @@ Faults come from the task script (`"faults": {…}`) and from the environment va
     hang_at_step: k               before step k: stay busy forever, no progress, no heartbeats
     exhaust_context_at_step: k    before step k: context usage jumps past 90 %, then no progress
     swallow_enter: true           an Enter within 120 ms after pasted text is ignored
+    swallow_window: s             that window in seconds (0.01..10; default 0.12)
     trust_dialog: true            show the folder-trust dialog first (1/Enter accepts, 2 exits 1)
     ignore_nudges: true           prompts are received but never acted on
     claim_without_action: "text"  at step `claim_at_step` (default: the last step) print the
-                                  text as the final turn output and stop without doing the rest
+                                  text as the final turn output, report it to the sentinel
+                                  (`bosun sentinel observe`) and stop without doing the rest;
+                                  it happens once per session (the next prompt resumes the work)
     once: true                    a fault that fired is recorded in the ledger and not repeated
                                   by the next incarnation of the identity (swallow_enter is a
                                   standing behaviour, not an event, so `once` does not apply)
@@ -51,6 +54,7 @@ class Faults:
     claim_without_action: str | None = None
     claim_at_step: int | None = None
     once: bool = False
+    swallow_window: float = SWALLOW_WINDOW
 
     def merged(self, override: Faults, keys: frozenset[str]) -> Faults:
         """These faults with the fields named in `keys` taken from `override`."""
@@ -76,6 +80,8 @@ def parse_faults(data: Any, source: str) -> tuple[Faults, frozenset[str]]:
     for key, value in data.items():
         if key in _STEP_KEYS:
             values[key] = _int(value, f"{key} in {source}", 1, 10_000)
+        elif key == "swallow_window":
+            values[key] = _seconds(value, f"swallow_window in {source}", 0.01, 10.0)
         elif key == "exit_code":
             values[key] = _int(value, f"exit_code in {source}", 1, 255)
         elif key in _BOOL_KEYS:
@@ -114,6 +120,13 @@ def _int(value: Any, what: str, low: int, high: int) -> int:
     return value
 
 
+def _seconds(value: Any, what: str, low: float, high: float) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not low <= value <= high:
+        raise FaultConfigError(f"{what} must be a number of seconds from {low:g} to {high:g}", HINT)
+    return float(value)
+
+
 class FaultLedger:
     """Which `once` faults already fired, per work item, for one identity.
 
@@ -124,6 +137,7 @@ class FaultLedger:
         self.path = path
         self._memory: dict[str, list[str]] = {}
         self._mine: set[tuple[str, str]] = set()  # fired by this process: stays active
+        self._spent: set[tuple[str, str]] = set()  # one-shot faults this process already did
 
     def _load(self) -> dict[str, list[str]]:
         if self.path is None:
@@ -164,4 +178,16 @@ class FaultLedger:
         if faults.once:
             self.record(scope, fault)
         self._mine.add((scope, fault))
+        return True
+
+    def fire_once(self, faults: Faults, scope: str, fault: str) -> bool:
+        """For a one-shot fault (a claim): True the first time in this process — and, with
+        `once`, only when no earlier incarnation fired it."""
+        if (scope, fault) in self._spent:
+            return False
+        if faults.once and self.fired(scope, fault):
+            return False
+        if faults.once:
+            self.record(scope, fault)
+        self._spent.add((scope, fault))
         return True

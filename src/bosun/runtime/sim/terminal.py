@@ -21,7 +21,6 @@ from types import FrameType
 
 from bosun.runtime.sim.agent import SimAgent
 from bosun.runtime.sim.console import Console, PromptLog
-from bosun.runtime.sim.faults import SWALLOW_WINDOW
 from bosun.runtime.sim.keys import InputDecoder, Key, KeyKind
 from bosun.runtime.sim.screen import FrameWriter
 
@@ -121,7 +120,8 @@ class Terminal:
             self.stop_code = 0
 
     def enter(self, key: Key) -> None:
-        if self.agent.faults.swallow_enter and key.at - self.last_paste < SWALLOW_WINDOW:
+        faults = self.agent.faults
+        if faults.swallow_enter and key.at - self.last_paste < faults.swallow_window:
             self.console.transcript.append("[enter swallowed: it came right after a paste]\n")
             return
         with self.console.lock:

@@ -83,6 +83,10 @@ class Workspace:
         return target
 
     def git(self, *args: str) -> str:
+        return self.git_raw(*args).strip()
+
+    def git_raw(self, *args: str) -> str:
+        """`git ARGS` in the working directory; its output as it is (not stripped)."""
         try:
             out = subprocess.run(
                 ["git", *args],
@@ -102,7 +106,7 @@ class Workspace:
                 f"git {args[0]} failed: {detail[-1] if detail else out.returncode}",
                 f"check the repository at {self.cwd}",
             )
-        return out.stdout.strip()
+        return out.stdout
 
     def commit(self, message: str) -> str:
         """`git add -A` and commit; a clean tree is reported, not treated as an error."""
