@@ -63,7 +63,7 @@ class PrimeInfo:
                 and payload.get("work_id") in (None, self.work_id)
                 and isinstance(payload.get("target"), str)
             ):
-                return signal
+                return dict(signal)
         return None
 
     @classmethod
