@@ -17,7 +17,13 @@ from bosun.core.records import IdentityStatus, Phase, WorkStatus
 from bosun.runtime.protocol import Liveness
 from bosun.supervisor import recovery_log as log
 from bosun.supervisor.observe import Observer
-from bosun.supervisor.policies.detect import Condition, Detection, classify, recovery_condition
+from bosun.supervisor.policies.detect import (
+    Condition,
+    Detection,
+    ScreenState,
+    classify,
+    recovery_condition,
+)
 from bosun.supervisor.policies.ladder import Outcome, Step, Strategy, next_strategy, verify
 from bosun.supervisor.policies.patrol import PatrolSubject, decide_nudge, evaluate_compliance
 from bosun.supervisor.policies.resume import DrainFacts, EndCause, SessionEnding
@@ -25,6 +31,8 @@ from bosun.supervisor.recovery import Recovery, type_into
 from bosun.supervisor.resume_queue import ResumeQueue
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from bosun.agents.fleet import Fleet
     from bosun.agents.sessions import AgentSession
     from bosun.core.context import Context
@@ -63,7 +71,13 @@ class Supervisor:
         self.ctx = ctx
         self.fleet = fleet
         self.settings = settings
-        self.observer = Observer(fleet)
+        # Screens are looked at often enough to judge stalls and prompts to a tenth of
+        # their thresholds, and no more often: with many agents each look costs a capture.
+        detect = settings.detect
+        look = min(
+            max(min(detect.stall_after, detect.waiting_after) / 10, settings.tick_interval), 15.0
+        )
+        self.observer = Observer(fleet, look_interval=look)
         self.recovery = Recovery(ctx, fleet, settings)
         self.resume = ResumeQueue(ctx, settings.resume)
         self.last_tick: float | None = None
@@ -113,6 +127,7 @@ class Supervisor:
         hooks = {f"{h.role}/{h.name}": h for h in self.ctx.hooks.list()}
         work_status = {w.id: w.status for w in self.ctx.work.list(include_wisps=True)}
         handoffs = self._handoff_requests()
+        self.recovery.load_pending()
         for session in self.fleet.sessions():
             if only is not None and session.ref != only:
                 continue
@@ -315,6 +330,8 @@ class Supervisor:
         config = self.settings.patrol
         if not self.settings.guards["patrol"].enabled:
             return
+        if not pending or obs.screen_state != ScreenState.READY:  # type: ignore[attr-defined]
+            return  # nothing to nudge about: spare the store a read per agent per tick
         with self.ctx.store.transaction(write=False) as tx:
             last = log.last_patrol(tx, session.ref)
         # A new session gets a full interval before its first patrol: it was just primed.
@@ -386,7 +403,7 @@ class Supervisor:
             with self.ctx.store.transaction() as tx:
                 log.record_response(tx, nudge.id, result, self._patrol_log())
 
-    def _patrol_log(self) -> object:
+    def _patrol_log(self) -> Path | None:
         return self.ctx.paths.logs / "patrol.jsonl" if self.ctx.paths else None
 
     # -- what the loop calls on a process exit ------------------------------------------

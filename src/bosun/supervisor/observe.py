@@ -11,6 +11,7 @@ positive evidence).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from bosun.agents.sessions import AgentSession
     from bosun.core.records import Hook, Identity
 
+ALIVE = Liveness(LivenessState.ALIVE)
 _SCREEN = {
     RuntimeScreen.READY: ScreenState.READY,
     RuntimeScreen.BUSY: ScreenState.BUSY,
@@ -53,6 +55,9 @@ class Observer:
         self.fleet = fleet
         self.look_interval = look_interval  # seconds between screen captures per session
         self.memory: dict[str, Seen] = {}
+        # Set by the supervisor process: True while the session's process is known to run
+        # (its pidfd has not fired), which spares one tmux call per session per tick.
+        self.known_alive: Callable[[AgentSession], bool] = lambda session: False
 
     def seen(self, session: AgentSession) -> Seen:
         seen = self.memory.get(session.ref)
@@ -76,7 +81,10 @@ class Observer:
         seen = self.seen(session)
         handle = self.fleet.handle(session)
         if live is None:
-            live = seen.exited or self.fleet.runtime.liveness(handle)
+            if seen.exited is None and session.live and self.known_alive(session):
+                live = ALIVE
+            else:
+                live = seen.exited or self.fleet.runtime.liveness(handle)
         if live.dead and seen.exited is None:
             seen.exited, seen.exited_at = live, now
         alive = {LivenessState.ALIVE: True, LivenessState.DEAD: False}.get(live.state)

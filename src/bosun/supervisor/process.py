@@ -64,6 +64,10 @@ class ExitWatcher:
                 self._drop(key.data)
         return exited
 
+    def watching(self, session: AgentSession) -> bool:
+        """Is this session's process watched and (as of the last wait) still running?"""
+        return f"{session.ref}#{session.incarnation}" in self.fds
+
     def _drop(self, key: str) -> None:
         fd, _ = self.fds.pop(key)
         self.selector.unregister(fd)
@@ -89,6 +93,7 @@ class SupervisorProcess:
         self.stopping = threading.Event()
         self.extras = extras or []
         self.watcher = ExitWatcher()
+        self.supervisor.observer.known_alive = self.watcher.watching
         self.ticks = 0
 
     def stop(self, *_: object) -> None:

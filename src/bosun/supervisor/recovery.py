@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from bosun.base.errors import BosunError
 from bosun.core.records import IdentityStatus
 from bosun.supervisor import recovery_log as log
-from bosun.supervisor.policies.ladder import Outcome, Step, Strategy, next_strategy, verify
+from bosun.supervisor.policies.ladder import (
+    Attempt,
+    Outcome,
+    Step,
+    Strategy,
+    next_strategy,
+    verify,
+)
 from bosun.supervisor.policies.restart import RestartAction
 
 if TYPE_CHECKING:
@@ -31,16 +38,29 @@ class Recovery:
         self.fleet = fleet
         self.settings = settings
         self.not_before: dict[str, float] = {}  # restart backoff, per identity
+        self._pending: dict[str, list[Attempt]] | None = None  # read once per tick
+
+    def load_pending(self) -> None:
+        """Read every attempt awaiting verification once, for the whole tick."""
+        pending: dict[str, list[Attempt]] = {}
+        with self.ctx.store.transaction(write=False) as tx:
+            for attempt in log.pending_attempts(tx):
+                pending.setdefault(attempt.identity, []).append(attempt)
+        self._pending = pending
+
+    def _pending_for(self, ref: str) -> list[Attempt]:
+        if self._pending is None:
+            self.load_pending()
+        assert self._pending is not None
+        return self._pending.get(ref, [])
 
     def has_pending(self, ref: str) -> bool:
-        with self.ctx.store.transaction(write=False) as tx:
-            return any(a.identity == ref for a in log.pending_attempts(tx))
+        return bool(self._pending_for(ref))
 
     # -- verification ---------------------------------------------------------------------
 
     def verify_pending(self, ref: str, obs: Observations, now: float) -> None:
-        with self.ctx.store.transaction(write=False) as tx:
-            pending = [a for a in log.pending_attempts(tx) if a.identity == ref]
+        pending = self._pending_for(ref)
         for attempt in pending:
             if attempt.id is None:
                 continue
@@ -184,10 +204,23 @@ class Recovery:
             )
 
     def quarantine(self, session: AgentSession, reason: str, found: Detection) -> None:
+        from bosun.agents.sessions import end_session
+
         live = self.fleet.runtime.liveness(self.fleet.handle(session))
         if session.live and not live.dead:
-            self.fleet.runtime.stop(self.fleet.handle(session), grace=2.0)
+            live = self.fleet.runtime.stop(self.fleet.handle(session), grace=2.0)
         with self.ctx.store.transaction() as tx:
+            if session.live and end_session(tx, session, live.exit_code, "quarantined"):
+                tx.emit(
+                    "agent.ended",
+                    session.ref,
+                    {
+                        "incarnation": session.incarnation,
+                        "exit_code": live.exit_code,
+                        "signal": live.signal,
+                        "reason": "quarantined",
+                    },
+                )
             self.ctx.identities.set_status_in(
                 tx, session.role, session.name, IdentityStatus.QUARANTINED, reason
             )
