@@ -8,6 +8,7 @@ changes state commits with its event; no transaction is held while a process sta
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket as socketlib
@@ -30,7 +31,7 @@ from bosun.base.names import check_name
 from bosun.core.prime import build_prime
 from bosun.core.records import IdentityStatus
 from bosun.runtime.env import session_environment
-from bosun.runtime.protocol import LaunchSpec, Liveness, Runtime, SessionHandle
+from bosun.runtime.protocol import LaunchSpec, Liveness, LivenessState, Runtime, SessionHandle
 from bosun.runtime.readiness import screen_tail, wait_until_ready
 
 if TYPE_CHECKING:
@@ -321,10 +322,8 @@ class Fleet:
         if preset.trust == "claude_json" and self.ctx.config.get("runtime.claude_trust"):
             from bosun.runtime.claude_trust import pre_accept_for_worktree
 
-            try:
+            with contextlib.suppress(BosunError):  # the dialog is then answered on screen
                 pre_accept_for_worktree(cwd)
-            except BosunError:
-                pass  # the dialog is then answered on screen
         if preset.hooks != "claude" or self.ctx.paths is None:
             return None
         from bosun.agents.claude.install import install, settings_path
@@ -353,13 +352,14 @@ class Fleet:
                 f"spawn it with `bosun agent spawn {name} --role {role} …`",
             )
         preset = self.preset(previous.preset)
-        tail = ""
+        # Whatever the record says, the old pane must be gone before its successor starts
+        # (a session ended on purpose may still be dying).
+        handle = self.handle(previous)
+        tail = screen_tail(self.runtime, handle, 30)
+        live = self.runtime.liveness(handle)
+        if not live.dead:
+            live = self.runtime.stop(handle, grace=2.0)
         if previous.live:
-            handle = self.handle(previous)
-            tail = screen_tail(self.runtime, handle, 30)
-            live = self.runtime.liveness(handle)
-            if not live.dead:
-                live = self.runtime.stop(handle, grace=2.0)
             self._record_end(previous, live, reason)
         prime = build_prime(self.ctx, role, name)
         how = ended or (previous.end_reason or reason)
@@ -384,9 +384,10 @@ class Fleet:
         self, role: str, name: str, grace: float = 5.0, reason: str = "stopped by operator"
     ) -> Liveness:
         session, handle = self.require_live(role, name)
-        live = self.runtime.stop(handle, grace)
-        self._record_end(session, live, reason)
-        return live
+        # Record the intent first: a supervisor that sees the process exit then finds the
+        # session ended on purpose and does not treat the exit as a crash.
+        self._record_end(session, Liveness(LivenessState.ALIVE), reason)
+        return self.runtime.stop(handle, grace)
 
     def _record_end(
         self, session: AgentSession, live: Liveness, reason: str, *, crashed: bool = False

@@ -5,6 +5,7 @@ Kept light: agents run `bosun` many times a minute, so this imports no engine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -50,10 +51,8 @@ def _implicit_heartbeat(ctx: Context) -> None:
     from bosun.base.errors import BosunError
 
     role, name = ref.split("/", 1)
-    try:
+    with contextlib.suppress(BosunError):  # an unknown identity must not break the command
         ctx.identities.heartbeat(role, name)
-    except BosunError:
-        pass  # an unknown or malformed identity must not break the command itself
 
 
 def identity_arg(ref: str | None, role: str | None = None) -> tuple[str, str]:

@@ -59,3 +59,47 @@ def merge_queue_step(ctx: Context) -> object:
     from bosun.mergequeue.processor import process
 
     return process(ctx, None, until_empty=True)
+
+
+def sentinel_step(ctx: Context) -> object:
+    """Follow every open commitment through and type the nudges (`[sentinel] enabled`)."""
+    from bosun.sentinel.service import Sentinel
+
+    return Sentinel(ctx).patrol()
+
+
+class TriggerEngine(threading.Thread):
+    """The trigger worker (`bosun triggers work`) inside the supervisor, on its own store
+    connection; stopped with the supervisor."""
+
+    engine = "trigger_workers"
+
+    def __init__(self, open_ctx: Callable[[], Context], stopping: threading.Event) -> None:
+        super().__init__(name="bosun-trigger-worker", daemon=True)
+        self.open_ctx = open_ctx
+        self.stopping = stopping
+        self.error: str | None = None
+        self._worker: object | None = None
+
+    def run(self) -> None:
+        from bosun.triggers.engine import build_worker
+
+        ctx = self.open_ctx()
+        try:
+            worker = build_worker(ctx, log=lambda line: logger.info("triggers: %s", line))
+            self._worker = worker
+            stopper = threading.Thread(target=self._stop_when_asked, args=(worker,), daemon=True)
+            stopper.start()
+            worker.run()
+        except BosunError as exc:
+            self.error = exc.message
+            logger.warning("trigger worker: %s", exc.message)
+        except Exception as exc:  # noqa: BLE001 - an engine must not die silently
+            self.error = f"{type(exc).__name__}: {exc}"
+            logger.exception("trigger worker crashed")
+        finally:
+            ctx.close()
+
+    def _stop_when_asked(self, worker: object) -> None:
+        self.stopping.wait()
+        worker.stop()  # type: ignore[attr-defined]

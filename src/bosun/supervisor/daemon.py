@@ -33,27 +33,13 @@ def running_supervisor(ctx: Context) -> LockRecord | None:
 
 
 def run_foreground(ctx: Context, *, once: bool = False, merge_queue: bool = True) -> int:
-
     from bosun.supervisor.process import SupervisorProcess
 
     _configure_logging()
     process = SupervisorProcess(ctx)
-    threads = []
-    if merge_queue:
-        from bosun.core.context import open_project
-        from bosun.supervisor.background import BackgroundEngine, merge_queue_step
-
-        assert ctx.paths is not None
-        root = ctx.paths.root
-        engine = BackgroundEngine(
-            "merge_queue",
-            lambda: open_project(root),
-            merge_queue_step,
-            process.settings.tick_interval,
-            process.stopping,
-        )
-        threads.append(engine)
-        process.extras.append(lambda: _report_background(ctx, engine, process))
+    threads = [] if once else _background_engines(ctx, process, merge_queue=merge_queue)
+    for engine in threads:
+        process.extras.append(lambda engine=engine: _report_background(ctx, engine, process))
     try:
         for thread in threads:
             thread.start()
@@ -62,6 +48,46 @@ def run_foreground(ctx: Context, *, once: bool = False, merge_queue: bool = True
         process.stopping.set()
         for thread in threads:
             thread.join(timeout=30)
+
+
+def _background_engines(ctx: Context, process: Any, *, merge_queue: bool) -> list[Any]:
+    """The engines that run beside the tick, each on its own store connection: the merge
+    queue, the trigger workers and the action-claim sentinel, when they are switched on."""
+    from bosun.core.context import open_project
+    from bosun.sentinel import sentinel_enabled
+    from bosun.supervisor.background import (
+        BackgroundEngine,
+        TriggerEngine,
+        merge_queue_step,
+        sentinel_step,
+    )
+
+    assert ctx.paths is not None
+    root = ctx.paths.root
+
+    def opener() -> Context:
+        return open_project(root)
+
+    engines: list[Any] = []
+    if merge_queue:
+        engines.append(
+            BackgroundEngine(
+                "merge_queue",
+                opener,
+                merge_queue_step,
+                min(process.settings.tick_interval, 1.0),
+                process.stopping,
+            )
+        )
+    if ctx.config.get("triggers.enabled"):
+        engines.append(TriggerEngine(opener, process.stopping))
+    if sentinel_enabled(ctx.config):
+        engines.append(
+            BackgroundEngine(
+                "sentinel", opener, sentinel_step, process.settings.tick_interval, process.stopping
+            )
+        )
+    return engines
 
 
 def _report_background(ctx: Context, engine: Any, process: Any) -> None:

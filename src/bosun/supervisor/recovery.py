@@ -235,6 +235,17 @@ class Recovery:
                 },
             )
         self.escalate(session.ref, f"quarantined: {reason}", found)
+        self._commitments_lost(session.ref)
+
+    def _commitments_lost(self, ref: str) -> None:
+        """A quarantined identity cannot keep its promises: its open commitments are
+        violated with reason session_lost (when the sentinel is on)."""
+        from bosun.sentinel import sentinel_enabled
+
+        if sentinel_enabled(self.ctx.config):
+            from bosun.sentinel.service import Sentinel
+
+            Sentinel(self.ctx).session_lost(ref, "the identity was quarantined")
 
     def escalate(self, ref: str, reason: str, found: Detection) -> None:
         role, name = OPERATOR.split("/")

@@ -73,7 +73,12 @@ def _flag(key: str, default: bool, help: str) -> Setting:
 
 
 declare(
-    _d("supervisor.tick_interval", 1.0, "seconds between supervisor ticks", minimum=0.05),
+    _d(
+        "supervisor.tick_interval",
+        5.0,
+        "seconds between supervisor ticks (process exits are seen at once, between ticks)",
+        minimum=0.05,
+    ),
     _d(
         "supervisor.poll_interval",
         0.25,

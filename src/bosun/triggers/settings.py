@@ -4,6 +4,12 @@ from bosun.base.config import Setting, declare
 
 declare(
     Setting(
+        "triggers.enabled",
+        "bool",
+        True,
+        "run the trigger worker inside `bosun supervise` (wakes dormant thread participants)",
+    ),
+    Setting(
         "threads.project",
         "str",
         "default",
