@@ -18,8 +18,11 @@ import contextlib
 from dashboard_harness import ARTIFACTS, DashboardServer, chromium_context  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context() -> Iterator[Any]:
+    """One browser per test module: Playwright's sync API keeps an event loop running in
+    this thread while it is open, so it must be closed before other modules' tests (which
+    may call asyncio.run) run in the same worker."""
     try:
         with chromium_context() as context:
             yield context

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bosun.base.errors import BosunError
 from bosun.core.records import IdentityStatus
 from bosun.supervisor import recovery_log as log
+from bosun.supervisor.policies.detect import Condition
 from bosun.supervisor.policies.ladder import (
     Attempt,
     Outcome,
@@ -147,6 +148,8 @@ class Recovery:
             type_into(self.fleet, session, nudge_text(self.ctx, role, name))
         elif strategy == Strategy.SEANCE_RESTART:
             self._ack_handoffs(session.ref)
+            if found.condition == Condition.CRASHED:
+                self._record_crash(role, name, ended)
             self.fleet.restart(
                 role, name, reason=f"seance_restart after {found.condition}", ended=ended
             )
@@ -156,6 +159,13 @@ class Recovery:
             self.escalate(
                 session.ref, f"{found.condition}: the recovery ladder is exhausted", found
             )
+
+    def _record_crash(self, role: str, name: str, ended: str) -> None:
+        """The identity is crashed until its successor runs (visible in status and on the
+        dashboard); the restart then starts the next incarnation from there."""
+        identity = self.ctx.identities.get(role, name)
+        if identity.status in (IdentityStatus.ACTIVE, IdentityStatus.STALE):
+            self.ctx.identities.set_status(role, name, IdentityStatus.CRASHED, ended)
 
     def _context_cycle(self, session: AgentSession, found: Detection, ended: str) -> None:
         """Checkpoint the hook, hand off, and start a fresh session (no resumed context).
