@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "chain"))
 
-from _common import markdown_table, median, write_section  # noqa: E402
+from _common import Figure, markdown_table, median, write_section  # noqa: E402
 from chainrig import (  # noqa: E402
     ChainRig,
     make_rig,
@@ -106,11 +106,15 @@ def _kill_mid_node(rig: ChainRig, orchestrator: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run of each (for CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 1
     os.environ.update(GIT_ENV)
     for var in ("BOSUN_IDENTITY", "BOSUN_HOME", "TMUX", "CLAUDECODE"):
         os.environ.pop(var, None)
     rows = []
+    figures: list[Figure] = []
     for label, kill in (("two-node pipeline", False), ("orchestrator killed mid-node", True)):
         results = [one_run(kill) for _ in range(args.runs)]
         wall = median([r["wall"] for r in results])
@@ -126,6 +130,16 @@ def main() -> None:
                 f"{100 * overhead / wall:.0f} %",
             ]
         )
+        figures.append(
+            Figure(
+                f"{label}: wall time (median of {args.runs})",
+                wall,
+                "s",
+                "< 60",
+                anchor=f"bosun overhead {overhead:.2f} s",
+                ratio=overhead / wall,
+            )
+        )
         print(f"{label}: wall {wall:.2f}s, overhead {overhead:.2f}s ({100 * overhead / wall:.0f}%)")
     body = (
         f"Median of {args.runs} runs each. Wall time runs from `bosun run --detach` to the "
@@ -140,7 +154,14 @@ def main() -> None:
             rows,
         )
     )
-    write_section("chain", "Layered chain (E2E)", "python bench/chain_bench.py", body)
+    write_section(
+        "chain",
+        "Layered chain (E2E)",
+        "python bench/chain_bench.py",
+        body,
+        summary=figures,
+        quick=args.quick,
+    )
 
 
 if __name__ == "__main__":

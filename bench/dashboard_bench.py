@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from _common import markdown_table, median, write_section  # noqa: E402
+from _common import Figure, markdown_table, median, write_section  # noqa: E402
 from bench_stats import summary  # noqa: E402
 from dashboard_harness import (  # noqa: E402
     ARTIFACTS,
@@ -307,7 +307,11 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=120)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--burst", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (for CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.changes, args.clients, args.burst = 30, 10, 2_000
+    figures: list[Figure] = []
     from bosun.core.context import open_project
 
     base = Path(tempfile.mkdtemp(prefix="bosun-dash-bench-"))
@@ -327,6 +331,12 @@ def main() -> None:
             finally:
                 server.stop()
                 ctx.close()
+            figures.append(
+                Figure("state change → DOM p50 (isolated changes)", isolated["p50"], "ms", "< 1000")
+            )
+            figures.append(
+                Figure("state change → DOM p99 (isolated changes)", isolated["p99"], "ms", "< 1000")
+            )
             for label, s in (
                 ("isolated changes (250 ms apart)", isolated),
                 ("back-to-back changes", back_to_back),
@@ -356,8 +366,12 @@ def main() -> None:
                         f"{runs_shown} run rows shown)",
                     ]
                 )
+                figures.append(Figure("page load, 200 agents + 50 runs (cold)", cold * 1000, "ms"))
                 # 3. CPU with 50 SSE clients and a burst
                 cpu = cpu_under_burst(root, server, args.clients, args.burst)
+                figures.append(
+                    Figure(f"server CPU, {args.clients} SSE clients idle", cpu["idle_cpu_pct"], "%")
+                )
                 rows.append(
                     [
                         f"server CPU, {args.clients} SSE clients idle",
@@ -390,6 +404,8 @@ def main() -> None:
         "every 50 ms; a panel is refetched at most every 150 ms). CPU is the dashboard "
         "process's user+system time from /proc.\n\n"
         "![the dashboard](screenshot-dashboard.png)",
+        summary=figures,
+        quick=args.quick,
     )
 
 

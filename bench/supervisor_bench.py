@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table, median, percentile, write_section  # noqa: E402
+from _common import Figure, markdown_table, median, percentile, write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CLK = os.sysconf("SC_CLK_TCK")
@@ -295,6 +295,22 @@ def main() -> None:
             "backoff), `supervisor.tick_interval = 0.5 s` there; exits are seen by pidfd, not "
             "by the tick. CPU counts the supervisor process and, separately, the tmux clients "
             "it runs (reaped children).",
+            summary=[
+                Figure(
+                    f"kill -9 → primed restart p50 ({len(kills)} kills)", median(kills), "s", "< 1"
+                ),
+                Figure("kill -9 → primed restart p99", percentile(kills, 99), "s", "< 2"),
+                Figure(
+                    f"stall detection beyond stall_after ({args.stall_after:g} s), median",
+                    median(stalls),
+                    "s",
+                ),
+                Figure(
+                    f"supervisor CPU, {args.agents} idle sim agents", idle["own_cpu"], "%", "< 3"
+                ),
+                Figure("supervisor RSS, max", idle["rss_max"], "MB", "< 120"),
+            ],
+            quick=args.quick,
         )
 
 
