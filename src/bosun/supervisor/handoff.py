@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal as signal_module
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.errors import BosunError
@@ -27,9 +30,16 @@ def hand_off(ctx: Context, role: str, name: str, note: str | None) -> dict[str, 
             ctx.hooks.checkpoint_in(tx, role, name)
             if note:
                 ctx.hooks.update_resumption_in(tx, role, name, note)
+    # End the session before asking for a successor, so the supervisor never sees a
+    # handed-off identity whose old session is still running (one actor, no race).
+    own = os.environ.get("BOSUN_IDENTITY") == ref
+    stopped = _end_session(ctx, role, name) if not own else False
+    with ctx.store.transaction() as tx:
         signal = ctx.signals.send_in(tx, ref, "HANDOFF_REQUESTED", {"note": note, "by": ref})
         ctx.identities.set_status_in(tx, role, name, IdentityStatus.HANDED_OFF, "handoff")
-    stopped = _end_session(ctx, role, name)
+    if own:
+        stopped = _stop_own_session_later(ctx, role, name)
+    _ask_for_a_tick(ctx)
     return {
         "identity": ref,
         "signal": signal.id,
@@ -38,21 +48,29 @@ def hand_off(ctx: Context, role: str, name: str, note: str | None) -> dict[str, 
     }
 
 
-def _end_session(ctx: Context, role: str, name: str) -> bool:
-    """Stop the session unless it is the caller's own (an agent handing itself off exits on
-    its own; stopping it from inside would cut this command short)."""
-    import os
+def _ask_for_a_tick(ctx: Context) -> None:
+    """Wake the supervisor (SIGUSR1) so the successor starts now, not at the next tick."""
+    from bosun.supervisor.daemon import running_supervisor
 
+    record = running_supervisor(ctx)
+    if record is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(record.pid, signal_module.SIGUSR1)
+
+
+def _fleet(ctx: Context) -> Any:
     from bosun.agents.driver import project_runtime
     from bosun.agents.fleet import Fleet
 
-    fleet = Fleet(ctx, project_runtime(ctx))
+    return Fleet(ctx, project_runtime(ctx))
+
+
+def _end_session(ctx: Context, role: str, name: str) -> bool:
+    """Stop the identity's live session (recorded as ended by the handoff first)."""
+    fleet = _fleet(ctx)
     session = fleet.session(role, name)
     if session is None or not session.live:
         return False
-    if os.environ.get("BOSUN_IDENTITY") == f"{role}/{name}":
-        _stop_later(fleet, session)
-        return True
     try:
         fleet.stop(role, name, grace=2.0, reason="handoff")
     except BosunError:
@@ -60,14 +78,19 @@ def _end_session(ctx: Context, role: str, name: str) -> bool:
     return True
 
 
-def _stop_later(fleet: object, session: object) -> None:
-    """Ask tmux to end the caller's own pane a moment after this command returns."""
+def _stop_own_session_later(ctx: Context, role: str, name: str) -> bool:
+    """An agent handing itself off: its pane ends a moment after this command returns
+    (stopping it from inside would cut this command short)."""
     import subprocess
 
+    session = _fleet(ctx).session(role, name)
+    if session is None or not session.live or not session.pid:
+        return False
     subprocess.Popen(
-        ["sh", "-c", 'sleep 0.3; kill -TERM "$0"', str(session.pid)],  # type: ignore[attr-defined]
+        ["sh", "-c", 'sleep 0.3; kill -TERM "$0"', str(session.pid)],
         start_new_session=True,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    return True

@@ -91,6 +91,7 @@ class SupervisorProcess:
         self.fleet = Fleet(ctx, project_runtime(ctx))
         self.supervisor: Supervisor = Supervisor(ctx, self.fleet, self.settings)
         self.stopping = threading.Event()
+        self.tick_requested = threading.Event()
         self.extras = extras or []
         self.watcher = ExitWatcher()
         self.supervisor.observer.known_alive = self.watcher.watching
@@ -98,6 +99,11 @@ class SupervisorProcess:
 
     def stop(self, *_: object) -> None:
         self.stopping.set()
+
+    def tick_soon(self, *_: object) -> None:
+        """SIGUSR1: run a tick now (`bosun handoff` asks for one; no need to wait for the
+        next scheduled tick). The loop polls at least 4 times a second."""
+        self.tick_requested.set()
 
     def run(self, *, once: bool = False) -> int:
         from bosun.supervisor.hostlock import (
@@ -126,6 +132,7 @@ class SupervisorProcess:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, self.stop)
                 signal.signal(signal.SIGINT, self.stop)
+                signal.signal(signal.SIGUSR1, self.tick_soon)
             self._loop(lock)
             return 0
         finally:
@@ -142,7 +149,8 @@ class SupervisorProcess:
         poll = min(MAX_POLL, self.settings.poll_interval)
         while not self.stopping.is_set():
             now = clock.monotonic()
-            if now >= next_tick:
+            if now >= next_tick or self.tick_requested.is_set():
+                self.tick_requested.clear()
                 self._tick(lock)
                 next_tick = now + self.settings.tick_interval
             gone = self.watcher.sync(self.fleet.live())
