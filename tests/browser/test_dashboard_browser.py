@@ -210,8 +210,9 @@ RECORD_LIVENESS = """() => {
 def test_the_supervisor_restarts_a_crashed_sim_agent_red_then_green(
     project: Path, agent_env: dict[str, str], page: Any, pids: list[int]
 ) -> None:
-    """The real path: the sim agent's process dies, `bosun supervise` detects the crash
-    (red) and seance-restarts it (green, incarnation 2)."""
+    """The real path: the sim agent's process dies and its row turns red; `bosun supervise`
+    (started once the red row is on screen, so the red state cannot be too short to see)
+    detects the dead session and seance-restarts it: green, incarnation 2."""
     work = bosun(project, "work", "create", "task for toast", env=agent_env)
     spawned = bosun(
         project,
@@ -224,22 +225,23 @@ def test_the_supervisor_restarts_a_crashed_sim_agent_red_then_green(
         work["id"],
         env=agent_env,
     )
-    supervisor = subprocess.Popen(
-        [sys.executable, "-m", "bosun", "supervise", "--no-merge-queue"],
-        cwd=project,
-        env={**os.environ, **agent_env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    pids.append(supervisor.pid)
     server = DashboardServer(project, agent_env)
+    supervisor: subprocess.Popen[bytes] | None = None
     try:
         open_page(page, server)
         page.wait_for_selector(agent_row("toast", "green"), timeout=TIMEOUT_MS)
         page.evaluate(RECORD_LIVENESS)
         os.kill(int(spawned["pid"]), 9)  # the agent's process dies
         page.wait_for_function("() => (window.__liveness || []).includes('red')", timeout=60_000)
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "bosun", "supervise", "--no-merge-queue"],
+            cwd=project,
+            env={**os.environ, **agent_env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        pids.append(supervisor.pid)
         page.wait_for_function(
             "() => { const l = window.__liveness || []; const r = l.indexOf('red');"
             " return r >= 0 && l.slice(r).includes('green'); }",
@@ -250,10 +252,11 @@ def test_the_supervisor_restarts_a_crashed_sim_agent_red_then_green(
         assert page.problems == []
     finally:
         err = server.stop()
-        os.killpg(supervisor.pid, 15)
-        try:
-            supervisor.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(supervisor.pid, 9)
-            supervisor.wait(timeout=30)
+        if supervisor is not None:
+            os.killpg(supervisor.pid, 15)
+            try:
+                supervisor.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(supervisor.pid, 9)
+                supervisor.wait(timeout=30)
     assert "Traceback" not in err
