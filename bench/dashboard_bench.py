@@ -299,7 +299,9 @@ def screenshot_scene(base: Path, page: Any) -> None:
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, 9)
-        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
+        from bosun.runtime.tmux_cli import remove_server
+
+        remove_server(sock)
 
 
 def main() -> None:

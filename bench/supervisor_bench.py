@@ -111,7 +111,9 @@ class Bench:
             except subprocess.TimeoutExpired:
                 self.supervisor.kill()
                 self.supervisor.wait()
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        from bosun.runtime.tmux_cli import remove_server
+
+        remove_server(self.socket)
         self.ctx.close()
 
 

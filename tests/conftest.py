@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +43,7 @@ def project(git_repo: Path) -> Path:
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
+
 
 def _pg_base_url() -> str:
     return os.environ.get("BOSUN_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -97,6 +97,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
 
 # -- tmux ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def tmux_socket() -> Iterator[str]:
     """A private tmux server socket name (`tmux -L NAME`), killed afterwards."""
@@ -106,8 +107,9 @@ def tmux_socket() -> Iterator[str]:
     try:
         yield name
     finally:
-        subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True, check=False)
-        (Path(f"/tmp/tmux-{os.getuid()}") / name).unlink(missing_ok=True)
+        from bosun.runtime.tmux_cli import remove_server
+
+        remove_server(name)
 
 
 @pytest.fixture

@@ -108,3 +108,20 @@ class Tmux:
     def kill_server(self) -> None:
         with contextlib.suppress(ServerGone):
             self.run("kill-server")
+        socket_path(self.socket).unlink(missing_ok=True)
+
+
+def socket_path(socket: str) -> Path:
+    """Where tmux keeps the socket of `tmux -L socket` (TMUX_TMPDIR, else /tmp)."""
+    base = os.environ.get("TMUX_TMPDIR") or "/tmp"
+    return Path(base) / f"tmux-{os.getuid()}" / socket
+
+
+def remove_server(socket: str) -> None:
+    """Kill the server on `socket` and remove its socket file (best effort, never raises)."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run(
+            ["tmux", "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10
+        )
+    with contextlib.suppress(OSError):
+        socket_path(socket).unlink(missing_ok=True)

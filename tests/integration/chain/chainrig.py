@@ -246,7 +246,9 @@ class ChainRig:
         for proc in self.procs:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
+        from bosun.runtime.tmux_cli import remove_server
+
+        remove_server(self.socket)
         trees = [*(self.root / ".bosun" / "worktrees").glob("*"), *runs.glob("*/worktree")]
         for tree in trees:
             subprocess.run(
