@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bosun.runtime.delivery import DeliveryConfig
 
 if TYPE_CHECKING:
+    from bosun.agents.fleet import Fleet
     from bosun.core.context import Context
     from bosun.runtime.tmux import TmuxRuntime
 
@@ -31,3 +32,10 @@ def project_runtime(ctx: Context) -> TmuxRuntime:
         spec_dir=home / "run" / "launch" if home else None,
         lock_dir=home / "run" / "locks" if home else None,
     )
+
+
+def project_fleet(ctx: Context) -> Fleet:
+    """The project's fleet: its agent sessions on the project's tmux server."""
+    from bosun.agents.fleet import Fleet
+
+    return Fleet(ctx, project_runtime(ctx))

@@ -123,8 +123,7 @@ class FleetSeams:
 
 
 def fleet_seams(ctx: Context) -> Seams:
-    from bosun.agents.driver import project_runtime
-    from bosun.agents.fleet import Fleet
+    from bosun.agents.driver import project_fleet
 
-    seams = FleetSeams(Fleet(ctx, project_runtime(ctx)))
+    seams = FleetSeams(project_fleet(ctx))
     return Seams(seams, seams, seams, GitHeadProbe())

@@ -15,6 +15,7 @@ import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.driver import project_fleet
 from bosun.base.errors import BosunError
 from bosun.chain import orchestrator
 from bosun.chain.names import Layer
@@ -228,13 +229,13 @@ class NodeSupervision:
         if proc is not None and proc.poll() is None:
             self._terminate()
             return self._runner_died(f"{reason}; the runner did not stop in time")
-        orchestrator.stop(self.ctx, _fleet(self.ctx), self.spec.name, reason)
+        orchestrator.stop(self.ctx, project_fleet(self.ctx), self.spec.name, reason)
         return failure(reason, FailureClass.CANCELED)
 
     def _runner_died(self, reason: str) -> Outcome:
         """No orphan session, the runner identity crashed, its state file says so."""
         name = self.spec.name
-        stopped = orchestrator.stop(self.ctx, _fleet(self.ctx), name, reason)
+        stopped = orchestrator.stop(self.ctx, project_fleet(self.ctx), name, reason)
         with contextlib.suppress(BosunError):
             self.ctx.identities.set_status(Layer.RUNNER.role, name, IdentityStatus.CRASHED, reason)
         state = read_state(self.process.state_file)
@@ -248,13 +249,6 @@ class NodeSupervision:
             )
         self.hc.emit("agent_runner_crashed", node_id=self.spec.node_id, reason=reason)
         return failure(reason, FailureClass.DETERMINISTIC)
-
-
-def _fleet(ctx: Context) -> Any:
-    from bosun.agents.driver import project_runtime
-    from bosun.agents.fleet import Fleet
-
-    return Fleet(ctx, project_runtime(ctx))
 
 
 def _scalars(data: dict[str, Any]) -> dict[str, Any]:

@@ -351,8 +351,7 @@ class Runner:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bosun.agents.driver import project_runtime
-    from bosun.agents.fleet import Fleet
+    from bosun.agents.driver import project_fleet
     from bosun.chain.records import read_spec
     from bosun.core.context import open_project
 
@@ -362,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     spec = read_spec(Path(args[0]))
     ctx = open_project(Path(spec.project_root))
-    runner = Runner(ctx, spec, Fleet(ctx, project_runtime(ctx)))
+    runner = Runner(ctx, spec, project_fleet(ctx))
 
     def on_signal(signum: int, _frame: object) -> None:
         runner.request_stop(f"runner got {signal.Signals(signum).name}")

@@ -241,10 +241,9 @@ class Sentinel:
         return done
 
     def _fleet_sender(self) -> NudgeSender:
-        from bosun.agents.driver import project_runtime
-        from bosun.agents.fleet import Fleet
+        from bosun.agents.driver import project_fleet
 
-        fleet = Fleet(self.ctx, project_runtime(self.ctx))
+        fleet = project_fleet(self.ctx)
 
         def send(identity: str, text: str) -> str:
             role, name = split_identity(identity)

@@ -7,6 +7,7 @@ import os
 import signal as signal_module
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.driver import project_fleet
 from bosun.base.errors import BosunError
 from bosun.base.names import check_text
 from bosun.core.records import IdentityStatus
@@ -58,16 +59,9 @@ def _ask_for_a_tick(ctx: Context) -> None:
             os.kill(record.pid, signal_module.SIGUSR1)
 
 
-def _fleet(ctx: Context) -> Any:
-    from bosun.agents.driver import project_runtime
-    from bosun.agents.fleet import Fleet
-
-    return Fleet(ctx, project_runtime(ctx))
-
-
 def _end_session(ctx: Context, role: str, name: str) -> bool:
     """Stop the identity's live session (recorded as ended by the handoff first)."""
-    fleet = _fleet(ctx)
+    fleet = project_fleet(ctx)
     session = fleet.session(role, name)
     if session is None or not session.live:
         return False
@@ -83,7 +77,7 @@ def _stop_own_session_later(ctx: Context, role: str, name: str) -> bool:
     (stopping it from inside would cut this command short)."""
     import subprocess
 
-    session = _fleet(ctx).session(role, name)
+    session = project_fleet(ctx).session(role, name)
     if session is None or not session.live or not session.pid:
         return False
     subprocess.Popen(

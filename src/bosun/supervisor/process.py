@@ -81,14 +81,13 @@ class ExitWatcher:
 
 class SupervisorProcess:
     def __init__(self, ctx: Context, *, extras: list[Callable[[], None]] | None = None) -> None:
-        from bosun.agents.driver import project_runtime
-        from bosun.agents.fleet import Fleet
+        from bosun.agents.driver import project_fleet
         from bosun.supervisor.engine import Supervisor
         from bosun.supervisor.settings import validate_supervisor_config
 
         self.ctx = ctx
         self.settings = validate_supervisor_config(ctx.config)
-        self.fleet = Fleet(ctx, project_runtime(ctx))
+        self.fleet = project_fleet(ctx)
         self.supervisor: Supervisor = Supervisor(ctx, self.fleet, self.settings)
         self.stopping = threading.Event()
         self.tick_requested = threading.Event()

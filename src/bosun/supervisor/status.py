@@ -12,8 +12,7 @@ if TYPE_CHECKING:
 
 
 def build_status(ctx: Context) -> dict[str, Any]:
-    from bosun.agents.driver import project_runtime
-    from bosun.agents.fleet import Fleet
+    from bosun.agents.driver import project_fleet
     from bosun.agents.views import agent_views
     from bosun.supervisor.daemon import running_supervisor
     from bosun.supervisor.guards import guard_attention, guard_posture, row_json
@@ -21,7 +20,7 @@ def build_status(ctx: Context) -> dict[str, Any]:
 
     now = ctx.clock.now()
     record = running_supervisor(ctx) if ctx.paths else None
-    agents = agent_views(Fleet(ctx, project_runtime(ctx)))
+    agents = agent_views(project_fleet(ctx))
     with ctx.store.transaction(write=False) as tx:
         guards = [row_json(r, now) for r in guard_posture(tx, ctx.config, now)]
         attention = guard_attention(tx, ctx.config, now)

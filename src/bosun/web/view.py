@@ -41,10 +41,9 @@ class View:
 
     @cached_property
     def fleet(self) -> Fleet:
-        from bosun.agents.driver import project_runtime
-        from bosun.agents.fleet import Fleet
+        from bosun.agents.driver import project_fleet
 
-        return Fleet(self.ctx, project_runtime(self.ctx))
+        return project_fleet(self.ctx)
 
     @property
     def runs_dir(self) -> Path | None:

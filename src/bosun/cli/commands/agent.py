@@ -15,11 +15,9 @@ crew_app = typer.Typer(help="Crew: long-lived, human-directed identities.", no_a
 
 
 def _fleet() -> Any:
-    from bosun.agents.driver import project_runtime
-    from bosun.agents.fleet import Fleet
+    from bosun.agents.driver import project_fleet
 
-    ctx = project()
-    return Fleet(ctx, project_runtime(ctx))
+    return project_fleet(project())
 
 
 def _session_text(session: Any) -> str:
