@@ -36,9 +36,6 @@ class BosunError(Exception):
         if code is not None:
             self.code = code
 
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "hint": self.hint}
-
 
 class InvalidInput(BosunError):
     exit_code = 2

@@ -115,10 +115,6 @@ class Git:
     def toplevel(self) -> Path:
         return Path(self.run("rev-parse", "--show-toplevel"))
 
-    def common_dir(self) -> Path:
-        path = Path(self.run("rev-parse", "--git-common-dir"))
-        return path if path.is_absolute() else (self.cwd / path).resolve()
-
 
 def failure(result: GitResult) -> GitError:
     """A one-line GitError for a failed git command (first meaningful stderr line)."""

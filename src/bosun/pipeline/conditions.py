@@ -125,12 +125,4 @@ def evaluate(
     return True
 
 
-def mentions_outcome(condition: Condition, value: str) -> bool:
-    """Whether a clause tests `outcome=value` (used by lints and failure routing)."""
-    return any(
-        c.key == "outcome" and c.op == "=" and canonical_outcome(c.value) == value
-        for c in condition.clauses
-    )
-
-
 _HINT = "write clauses like outcome=success && context.tests_passed=true (only = != &&)"

@@ -3,7 +3,6 @@ a parallel branch (its own git branch and worktree) up to the join node."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import traceback
 from collections.abc import Callable
@@ -227,10 +226,3 @@ def _archive_attempt(stage_dir: Path, attempt: int) -> None:
         path = stage_dir / name
         if path.exists():
             shutil.move(str(path), target / name)
-
-
-def stage_summary(stage_dir: Path) -> dict[str, Any]:
-    try:
-        return dict(json.loads((stage_dir / "status.json").read_text()))
-    except (OSError, json.JSONDecodeError):
-        return {}

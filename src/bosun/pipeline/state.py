@@ -31,10 +31,6 @@ class RunState:
     started_at: str | None = None
     timestamp: str | None = None
 
-    def outcome_of(self, node_id: str) -> Outcome | None:
-        data = self.last_outcomes.get(node_id)
-        return Outcome.from_json(data) if data is not None else None
-
     def outcomes(self) -> dict[str, Outcome]:
         return {k: Outcome.from_json(v) for k, v in self.last_outcomes.items()}
 

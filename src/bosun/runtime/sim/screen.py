@@ -123,9 +123,6 @@ class FrameWriter:
         self._rows: list[str] = []
         self._cursor = (0, 0)
 
-    def invalidate(self) -> None:
-        self._rows = []
-
     def render(self, rows: list[str], cursor: tuple[int, int]) -> str:
         """The output that turns the last frame into this one ("" when nothing changed)."""
         out: list[str] = []
