@@ -108,6 +108,6 @@ if __name__ == "__main__":
     if "--config" in sys.argv[1:]:
         print(render_config_reference(), end="")
     else:
-        from bosun.cli.app import app as _app
+        from bosun.cli.app import build_app
 
-        print(render_cli_reference(_app), end="")
+        print(render_cli_reference(build_app()), end="")

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
+from bosun.cli import hot
 from bosun.cli.common import JSON, output, project, read_text_arg
+from bosun.cli.hot import render_hook as _one
 
 app = typer.Typer(help="The work pinned to an identity (its hook).", no_args_is_help=True)
-
-
-def _one(hook: Any) -> str:
-    lines = [
-        f"{hook.role}/{hook.name}: {hook.work_id} [{hook.phase}] {hook.summary or ''}".rstrip(),
-    ]
-    if hook.checkpoint_note:
-        lines.append(f"checkpoint: {hook.checkpoint_note}")
-    if hook.resumption:
-        lines.append(f"resumption: {hook.resumption}")
-    if hook.history:
-        lines.append("phases: " + " → ".join(str(h.phase) for h in hook.history))
-    return "\n".join(lines)
 
 
 @app.command("pin")
@@ -69,7 +56,7 @@ def checkpoint(
     as_json: bool = JSON,
 ) -> None:
     """Record a checkpoint of the hook's progress."""
-    output(project().hooks.checkpoint(role, name, note), as_json, _one)
+    hot.checkpoint(role, name, note, as_json)
 
 
 @app.command("release")

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from bosun.cli import hot
 from bosun.cli.common import JSON, age, output, project, table
 
 app = typer.Typer(help="Persistent agent identities (role/name).", no_args_is_help=True)
@@ -61,8 +62,7 @@ def create(
 
 def heartbeat(role: str, name: str, as_json: bool = JSON) -> None:
     """Record that ROLE/NAME is alive now (a stale identity becomes active)."""
-    identity = project().identities.heartbeat(role, name)
-    output(identity, as_json, f"{identity.ref} seen ({identity.status})")
+    hot.heartbeat(role, name, as_json)
 
 
 app.command("heartbeat")(heartbeat)

@@ -6,7 +6,8 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, output, project, self_identity, table
+from bosun.cli import hot
+from bosun.cli.common import JSON, output, project, table
 
 app = typer.Typer(help="Typed messages between identities.", no_args_is_help=True)
 
@@ -44,13 +45,7 @@ def send(
     as_json: bool = JSON,
 ) -> None:
     """Send a signal to an identity."""
-    from bosun.core.signals import parse_payload
-
-    data = parse_payload(payload)
-    if sender is None and (me := self_identity()):
-        sender = "/".join(me)
-    sig = project().signals.send(to, kind, data, sender)
-    output(sig, as_json, f"sent {sig.type} to {sig.to} ({sig.id})")
+    hot.signal_send(to, kind, payload, sender, as_json)
 
 
 @app.command("list")
