@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from typing import Any
@@ -40,7 +41,7 @@ def events(
         output(batch, as_json, lambda evs: "\n".join(_line(e) for e in evs) or "(no events)")
         return
     last = batch[-1].id if batch else (since if since is not None else ctx.events.last_id())
-    for event in [*batch, *ctx.events.follow(last, kind=kind)]:
+    for event in itertools.chain(batch, ctx.events.follow(last, kind=kind)):
         if subject is not None and event.subject != subject:
             continue
         sys.stdout.write((json.dumps(event.to_json()) if as_json else _line(event)) + "\n")
