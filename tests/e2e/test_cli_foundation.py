@@ -131,3 +131,10 @@ def test_a_second_repository_is_a_separate_project(tmp_path: Path) -> None:
     two.ok("init")
     one.ok("identity", "create", "a", "b")
     assert two.ok("identity", "list") == []
+
+
+def test_bosun_alone_prints_the_command_list(bosun: Bosun) -> None:
+    for args in [(), ("identity",)]:
+        result = bosun(*args)
+        assert result.code == 0 and result.err == ""
+        assert result.out.startswith("Usage: bosun") and "Commands:" in result.out

@@ -125,13 +125,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
     import typer
-    from click.exceptions import Abort, ClickException, Exit
+    from click.exceptions import Abort, ClickException, Exit, NoArgsIsHelpError
 
     command = typer.main.get_command(build_app(_command_name(args)))
     try:
         return command.main(args=args, prog_name="bosun", standalone_mode=False) or 0
     except Exit as exc:
         return exc.exit_code
+    except NoArgsIsHelpError as exc:  # `bosun` or `bosun GROUP` alone: the command list
+        sys.stdout.write(exc.format_message() + "\n")
+        return 0
     except ClickException as exc:
         _report("usage", exc.format_message(), "see `bosun --help`", as_json, verbose)
         return 2
