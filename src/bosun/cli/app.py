@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 # tests/unit/test_cli_reference.py checks this against what the modules really register.
 COMMAND_MODULES = {
     "agent": "agent", "crew": "agent", "spawn-runner": "chain", "hooks": "claude",
-    "claude-hook": "claude", "commitments": "commitments", "config": "config",
+    "claude-hook": "claude", "commitments": "commitments", "completion": "completion",
+    "config": "config",
     "dashboard": "dashboard", "demo": "demo", "events": "events", "guards": "guards",
     "hook": "hook", "identity": "identity", "init": "init", "mcp": "mcp",
     "merge-queue": "merge_queue", "prime": "prime", "resume-queue": "resume_queue",
@@ -127,6 +128,10 @@ def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
     import typer
     from click.exceptions import Abort, ClickException, Exit, NoArgsIsHelpError
 
+    if "_BOSUN_COMPLETE" in os.environ:  # a shell asks for completions (`bosun completion`)
+        from typer.completion import completion_init
+
+        completion_init()
     command = typer.main.get_command(build_app(_command_name(args)))
     try:
         return command.main(args=args, prog_name="bosun", standalone_mode=False) or 0
