@@ -8,10 +8,8 @@ unknown command load every module.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import pkgutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -40,6 +38,9 @@ _ROOT_OPTIONS = {"-v", "--verbose"}
 
 def build_app(command: str | None = None) -> typer.Typer:
     """The root app with every command, or with only the module that registers `command`."""
+    import importlib
+    import pkgutil
+
     import typer
 
     from bosun.cli import commands
