@@ -116,7 +116,7 @@ class _Parser:
             )
         if tok.kind == "string":
             raise self.error(
-                tok, f'quoted node id "{tok.value}"; spec §2.3 wants bare ids', _ID_HINT
+                tok, f"quoted node id {tok.value!r}; spec §2.3 wants bare ids", _ID_HINT
             )
         if tok.kind == "word":
             raise self.error(tok, f"invalid node id {tok.value!r}", _ID_HINT)

@@ -6,6 +6,8 @@ Each refusal must be one line `FILE:LINE:COLUMN: message` with a hint.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bosun.pipeline.dot import DotSyntaxError, parse_dot, subgraph_class
 from bosun.pipeline.graph import Graph
@@ -341,3 +343,46 @@ def test_spec_2_11_defaults_apply_to_later_declarations_only() -> None:
 def test_spec_2_12_class_attribute_is_comma_separated_and_joins_derived_classes() -> None:
     g = parse_dot('digraph G { subgraph s { label="Hot Path"; a [class="code, critical"] } }')
     assert g.nodes["a"].classes == ("code", "critical", "hot-path")
+
+
+_PIECES = st.sampled_from(
+    [
+        "digraph",
+        " G",
+        " {",
+        "}",
+        " a",
+        " b",
+        " ->",
+        " [",
+        "]",
+        "=",
+        ",",
+        ";",
+        '"x\ny"',
+        '"q',
+        "\\d",
+        "\n",
+        " strict",
+        "-",
+        ":",
+        ".",
+        "9",
+        "\u00e9",
+        " subgraph",
+        " node",
+        "/*",
+        "*/",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=25))
+def test_spec_2_every_refusal_is_one_line_with_position_and_hint(pieces: list[str]) -> None:
+    try:
+        parse_dot("".join(pieces), "f.dot")
+    except DotSyntaxError as exc:
+        assert "\n" not in exc.message
+        assert exc.message.startswith(f"f.dot:{exc.line}:{exc.column}: ")
+        assert exc.hint
