@@ -65,6 +65,7 @@ class _Parser:
         self.edges: list[tuple[str, str, dict[str, str], int]] = []
         self.scopes: list[_Scope] = []
         self._line_starts: list[int] | None = None
+        self.bare_values: set[str] = set()
 
     # -- token helpers ---------------------------------------------------------------
     def peek(self) -> Tok:
@@ -99,6 +100,8 @@ class _Parser:
 
     def node_id(self, tok: Tok, what: str = "a node id") -> str:
         """The node id at `tok` (already consumed): Identifier of §2.2, ASCII, not a keyword."""
+        if tok.value in self.nodes and tok.kind == "word":  # checked when first seen
+            return tok.value
         if tok.kind == "word" and IDENTIFIER.match(tok.value):
             if tok.value.lower() in _KEYWORDS:
                 raise self.error(tok, f"unexpected keyword {tok.value!r}", _ID_HINT)
@@ -133,7 +136,8 @@ class _Parser:
                 value += more.value
             return value
         if tok.kind == "word":
-            if VALUE.match(tok.value):
+            if tok.value in self.bare_values or VALUE.match(tok.value):
+                self.bare_values.add(tok.value)
                 return tok.value
             raise self.error(
                 tok,
