@@ -1,120 +1,44 @@
-"""A hand-written parser for the Attractor subset of DOT.
+"""A hand-written parser for the Attractor subset of DOT (spec §2.2, §2.3).
 
-Accepted: one `digraph`; `//`, `#` (line start) and `/* */` comments; quoted and bare ASCII
-ids; attribute lists separated by commas or semicolons; qualified keys (`a.b.c`); chained
-edges `a -> b -> c [attrs]` (one edge per pair, each with the attributes); `node [...]` and
-`edge [...]` defaults scoped to what follows in the same (sub)graph; subgraphs flattened, a
-subgraph `label` becoming a class on its nodes. Every error carries line and column.
+Accepted: one `digraph` with an optional bare name and an optional trailing `;`; `//` and
+`/* */` comments (and `#` at line start); node ids matching `[A-Za-z_][A-Za-z0-9_]*`;
+attribute blocks `[k=v, k=v]` (commas required, one block per statement) whose keys may be
+qualified (`a.b.c`) and whose values are strings or bare values (`gpt-5.4`, `summary:high`,
+`900s`, `-1`, `0.5`); chained edges `a -> b -> c [attrs]` (one edge per pair, each with the
+attributes); `node [...]` and `edge [...]` defaults scoped to what follows in the same
+(sub)graph; `subgraph [name] { ... }` flattened, its `label` becoming a class on its nodes.
+Extensions kept from Graphviz: an unnamed digraph and `"a" + "b"` concatenation. Refused:
+`strict`, undirected graphs and `--`, ports, quoted or numeric node ids, anonymous `{ }`
+blocks, subgraphs as edge endpoints. Every error carries line, column and a hint.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from typing import NamedTuple
 
-from bosun.base.errors import InvalidInput
-from bosun.pipeline.graph import Edge, Graph, Node, build_graph, class_name
-
-_TOKEN = re.compile(
-    r"""[ \t\r\n]*(?:
-      (-?[A-Za-z0-9_.]+)
-    | ([{}\[\]=;,+:])
-    | (->)
-    | ("(?:[^"\\]|\\.)*")
-    | (//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/|(?m:^\#[^\n]*))
-    | (--)
-    | ("|/\*)
-    | (.)
-    | $)
-    """,
-    re.VERBOSE | re.DOTALL,
+from bosun.pipeline.dot_lexer import (
+    IDENTIFIER,
+    KEY,
+    VALUE,
+    DotSyntaxError,
+    Tok,
+    position,
+    tokenize,
 )
-_ID, _PUNCT, _ARROW, _STRING, _COMMENT, _UNDIRECTED, _UNCLOSED, _OTHER = range(1, 9)
+from bosun.pipeline.graph import Edge, Graph, Node, build_graph
+
+__all__ = ["DotSyntaxError", "parse_dot", "subgraph_class", "tokenize"]
+
 _KEYWORDS = {"digraph", "graph", "node", "edge", "subgraph", "strict"}
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "l": "\n", "r": "\n"}
-_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+_NOT_CLASS = re.compile(r"[^a-z0-9-]+")
+_ID_HINT = 'node ids match [A-Za-z_][A-Za-z0-9_]*; put human-readable names in label="..."'
+_COMMA_HINT = 'spec §2.3: separate attributes with commas, e.g. [shape=box, label="x"]'
 
 
-class DotSyntaxError(InvalidInput):
-    """A graph that is not valid in the dialect; `line` and `column` are 1-based."""
-
-    code = "dot_syntax"
-
-    def __init__(self, message: str, line: int, column: int, source: str = "") -> None:
-        where = f"{source}:" if source else ""
-        super().__init__(
-            f"{where}{line}:{column}: {message}",
-            "see docs/pipelines.md for the DOT dialect bosun accepts",
-        )
-        self.line = line
-        self.column = column
-        self.detail = message
-
-
-class _Tok(NamedTuple):
-    kind: str  # id | string | arrow | punct | eof
-    value: str
-    pos: int
-
-    @property
-    def text(self) -> str:
-        return self.value if self.kind != "eof" else "end of input"
-
-
-def _unquote(raw: str) -> str:
-    body = raw[1:-1]
-    if "\\" not in body:
-        return body
-    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body)
-
-
-def tokenize(text: str, source: str = "") -> list[_Tok]:
-    tokens: list[_Tok] = []
-    append = tokens.append
-    for match in _TOKEN.finditer(text):
-        group = match.lastindex
-        if group is None:  # trailing whitespace up to the end
-            continue
-        value = match.group(group)
-        if group == _ID:
-            append(_Tok("id", value, match.start(group)))
-        elif group == _PUNCT:
-            append(_Tok("punct", value, match.start(group)))
-        elif group == _ARROW:
-            append(_Tok("arrow", value, match.start(group)))
-        elif group == _STRING:
-            pos = match.start(group)
-            if not value.isascii():
-                _fail(text, pos, "identifiers and strings must be ASCII", source)
-            append(_Tok("string", _unquote(value), pos))
-        elif group == _COMMENT:
-            continue
-        elif group == _UNDIRECTED:
-            _fail(
-                text, match.start(group), "'--' is an undirected edge; pipelines use '->'", source
-            )
-        elif group == _UNCLOSED:
-            what = "string" if value == '"' else "comment"
-            _fail(text, match.start(group), f"unterminated {what}", source)
-        else:
-            pos = match.start(group)
-            if not value.isascii():
-                _fail(text, pos, f"non-ASCII character {value!r}; ids must be ASCII", source)
-            _fail(text, pos, f"unexpected character {value!r}", source)
-    tokens.append(_Tok("eof", "", len(text)))
-    return tokens
-
-
-def _position(text: str, pos: int) -> tuple[int, int]:
-    line = text.count("\n", 0, pos) + 1
-    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return line, column
-
-
-def _fail(text: str, pos: int, message: str, source: str) -> None:
-    line, column = _position(text, pos)
-    raise DotSyntaxError(message, line, column, source)
+def subgraph_class(label: str) -> str:
+    """A subgraph label as a class (§2.10): lowercased, spaces to '-', all but [a-z0-9-] dropped."""
+    return _NOT_CLASS.sub("", label.strip().lower().replace(" ", "-"))
 
 
 class _Scope:
@@ -141,25 +65,26 @@ class _Parser:
         self.edges: list[tuple[str, str, dict[str, str], int]] = []
         self.scopes: list[_Scope] = []
         self._line_starts: list[int] | None = None
+        self.bare_values: set[str] = set()
 
     # -- token helpers ---------------------------------------------------------------
-    def peek(self) -> _Tok:
+    def peek(self) -> Tok:
         return self.toks[self.i]
 
-    def next(self) -> _Tok:
+    def next(self) -> Tok:
         tok = self.toks[self.i]
         if tok.kind != "eof":
             self.i += 1
         return tok
 
-    def error(self, tok: _Tok, message: str) -> DotSyntaxError:
-        line, column = _position(self.text, tok.pos)
-        return DotSyntaxError(message, line, column, self.source)
+    def error(self, tok: Tok, message: str, hint: str = "", offset: int = 0) -> DotSyntaxError:
+        line, column = position(self.text, tok.pos + offset)
+        return DotSyntaxError(message, line, column, self.source, hint)
 
-    def expect(self, value: str) -> _Tok:
+    def expect(self, value: str, hint: str = "") -> Tok:
         tok = self.next()
         if tok.kind not in ("punct", "arrow") or tok.value != value:
-            raise self.error(tok, f"expected {value!r} but found {tok.text!r}")
+            raise self.error(tok, f"expected {value!r} but found {tok.text!r}", hint)
         return tok
 
     def accept(self, value: str) -> bool:
@@ -169,17 +94,69 @@ class _Parser:
             return True
         return False
 
-    def ident(self, what: str) -> str:
+    def at(self, value: str) -> bool:
+        tok = self.toks[self.i]
+        return tok.kind == "punct" and tok.value == value
+
+    def node_id(self, tok: Tok, what: str = "a node id") -> str:
+        """The node id at `tok` (already consumed): Identifier of §2.2, ASCII, not a keyword."""
+        if tok.value in self.nodes and tok.kind == "word":  # checked when first seen
+            return tok.value
+        if tok.kind == "word" and IDENTIFIER.match(tok.value):
+            if tok.value.lower() in _KEYWORDS:
+                raise self.error(tok, f"unexpected keyword {tok.value!r}", _ID_HINT)
+            return tok.value
+        if tok.kind == "word" and ":" in tok.value:
+            raise self.error(
+                tok, "ports ('node:port') are not supported", _ID_HINT, tok.value.index(":")
+            )
+        if tok.kind == "word" and "--" in tok.value:
+            raise self.error(
+                tok,
+                "'--' is an undirected edge; pipelines use '->'",
+                "write a -> b",
+                tok.value.index("--"),
+            )
+        if tok.kind == "string":
+            raise self.error(
+                tok, f"quoted node id {tok.value!r}; spec §2.3 wants bare ids", _ID_HINT
+            )
+        if tok.kind == "word":
+            raise self.error(tok, f"invalid node id {tok.value!r}", _ID_HINT)
+        raise self.error(tok, f"expected {what} but found {tok.text!r}")
+
+    def value(self, key: str) -> str:
         tok = self.next()
-        if tok.kind not in ("id", "string"):
-            raise self.error(tok, f"expected {what} but found {tok.text!r}")
-        value = tok.value
-        while tok.kind == "string" and self.accept("+"):
-            more = self.next()
-            if more.kind != "string":
-                raise self.error(more, "expected a quoted string after '+'")
-            value += more.value
-        return value
+        if tok.kind == "string":
+            value = tok.value
+            while self.accept("+"):
+                more = self.next()
+                if more.kind != "string":
+                    raise self.error(more, "expected a quoted string after '+'")
+                value += more.value
+            return value
+        if tok.kind == "word":
+            if tok.value in self.bare_values or VALUE.match(tok.value):
+                self.bare_values.add(tok.value)
+                return tok.value
+            raise self.error(
+                tok,
+                f"invalid bare value {tok.value!r} for {key!r}",
+                "quote it; bare values are numbers, durations or [A-Za-z_][A-Za-z0-9_.:-]*",
+            )
+        raise self.error(tok, f"expected a value for {key!r} but found {tok.text!r}")
+
+    def key(self) -> str:
+        tok = self.next()
+        if tok.kind == "word" and KEY.match(tok.value):
+            return tok.value
+        if tok.kind in ("word", "string"):
+            raise self.error(
+                tok,
+                f"invalid attribute name {tok.text!r}",
+                "attribute names are bare identifiers, optionally qualified (a.b.c)",
+            )
+        raise self.error(tok, f"expected an attribute name but found {tok.text!r}")
 
     def line_of(self, pos: int) -> int:
         if self._line_starts is None:
@@ -189,22 +166,39 @@ class _Parser:
     # -- grammar ---------------------------------------------------------------------
     def parse(self) -> Graph:
         tok = self.next()
-        if tok.kind == "id" and tok.value.lower() == "strict":
-            tok = self.next()
-        if tok.kind != "id" or tok.value.lower() != "digraph":
-            if tok.kind == "id" and tok.value.lower() == "graph":
-                raise self.error(tok, "an undirected 'graph'; pipelines are one 'digraph'")
+        word = tok.value.lower() if tok.kind == "word" else ""
+        if word == "strict":
+            raise self.error(
+                tok, "a 'strict' digraph; spec §2.3 refuses the strict modifier", "remove 'strict'"
+            )
+        if word != "digraph":
+            if word == "graph":
+                raise self.error(
+                    tok, "an undirected 'graph'; pipelines are one 'digraph'", "write digraph"
+                )
             raise self.error(tok, f"expected 'digraph' but found {tok.text!r}")
         name = ""
-        if self.peek().kind in ("id", "string"):
-            name = self.ident("a graph name")
+        nxt = self.peek()
+        if nxt.kind == "string" or (nxt.kind == "word" and not IDENTIFIER.match(nxt.value)):
+            raise self.error(
+                nxt,
+                f"invalid graph name {nxt.text!r}",
+                "name the digraph with a bare identifier, e.g. digraph my_pipeline {",
+            )
+        if nxt.kind == "word":
+            name = self.next().value
         self.expect("{")
         self.scopes.append(_Scope({}, {}))
         self.statements()
         self.expect("}")
+        self.accept(";")
         trailing = self.peek()
         if trailing.kind != "eof":
-            raise self.error(trailing, "unexpected text after the digraph (one digraph only)")
+            raise self.error(
+                trailing,
+                "unexpected text after the digraph (one digraph only)",
+                "spec §2.3: one digraph per file",
+            )
         nodes = [
             Node(
                 nid,
@@ -236,12 +230,11 @@ class _Parser:
             self.statement()
 
     def statement(self) -> None:
-        tok = self.peek()
-        word = tok.value.lower() if tok.kind == "id" else ""
+        tok = self.next()
+        word = tok.value.lower() if tok.kind == "word" else ""
         scope = self.scopes[-1]
-        if word in ("graph", "node", "edge") and self._is_attr_stmt():
-            self.next()
-            attrs = self.attr_lists()
+        if word in ("graph", "node", "edge") and self.at("["):
+            attrs = self.attr_block()
             if word == "node":
                 scope.node_defaults = {**scope.node_defaults, **attrs}
             elif word == "edge":
@@ -251,55 +244,66 @@ class _Parser:
             else:
                 scope.attrs.update(attrs)
             return
-        if word == "subgraph" or (tok.kind == "punct" and tok.value == "{"):
-            self.subgraph()
+        if word == "subgraph":
+            self.subgraph(tok)
+            return
+        if tok.kind == "punct" and tok.value == "{":
+            if self._block_is_an_endpoint():
+                raise self.error(tok, "a subgraph as an edge endpoint is not supported")
+            raise self.error(
+                tok,
+                "an anonymous '{ ... }' block",
+                "spec §2.2: write 'subgraph { ... }'; subgraphs are not edge endpoints",
+            )
+        nxt = self.peek()
+        if nxt.kind == "punct" and nxt.value == "=":
+            if tok.kind != "word" or not KEY.match(tok.value):
+                raise self.error(tok, f"invalid attribute name {tok.text!r}")
+            self.next()
+            value = self.value(tok.value)
+            if len(self.scopes) == 1:
+                self.graph_attrs[tok.value] = value
+            else:
+                scope.attrs[tok.value] = value
             return
         if tok.kind == "punct":
             raise self.error(tok, f"expected a statement but found {tok.value!r}")
-        if word in _KEYWORDS:
-            raise self.error(tok, f"unexpected keyword {tok.value!r}")
-        first = self.ident("a node id")
-        nxt = self.peek()
-        if nxt.kind == "punct" and nxt.value == "=":
-            self.next()
-            value = self.ident("a value")
-            if len(self.scopes) == 1:
-                self.graph_attrs[first] = value
-            else:
-                scope.attrs[first] = value
-            return
-        if nxt.kind == "punct" and nxt.value == ":":
-            raise self.error(nxt, "ports ('node:port') are not supported")
+        first = self.node_id(tok)
         if nxt.kind == "arrow":
             self.edge_chain(first, tok.pos)
             return
-        attrs = self.attr_lists() if nxt.kind == "punct" and nxt.value == "[" else {}
+        attrs = self.attr_block() if self.at("[") else {}
         self.touch_node(first, tok.pos)
         self.declared.add(first)
         if attrs:
             self.nodes[first].update(attrs)
 
-    def _is_attr_stmt(self) -> bool:
-        nxt = self.toks[self.i + 1]
-        return nxt.kind == "punct" and nxt.value == "["
+    def _block_is_an_endpoint(self) -> bool:
+        depth, j = 1, self.i
+        while depth and self.toks[j].kind != "eof":
+            tok = self.toks[j]
+            if tok.kind == "punct" and tok.value in "{}":
+                depth += 1 if tok.value == "{" else -1
+            j += 1
+        return self.toks[j].kind == "arrow"
 
-    def subgraph(self) -> None:
-        if self.peek().kind == "id":
-            self.next()  # 'subgraph'
-            if self.peek().kind in ("id", "string"):
-                self.ident("a subgraph name")
-        brace = self.expect("{")
+    def subgraph(self, keyword: Tok) -> None:
+        nxt = self.peek()
+        if nxt.kind in ("word", "string"):
+            if nxt.kind == "string" or not IDENTIFIER.match(nxt.value):
+                raise self.error(nxt, f"invalid subgraph name {nxt.text!r}", _ID_HINT)
+            self.next()
+        self.expect("{")
         parent = self.scopes[-1]
         scope = _Scope(dict(parent.node_defaults), dict(parent.edge_defaults))
         self.scopes.append(scope)
         self.statements()
         self.expect("}")
         self.scopes.pop()
-        nxt = self.peek()
-        if nxt.kind == "arrow":
-            raise self.error(brace, "a subgraph as an edge endpoint is not supported")
+        if self.peek().kind == "arrow":
+            raise self.error(keyword, "a subgraph as an edge endpoint is not supported")
         label = scope.attrs.get("label", "")
-        cls = class_name(label) if label else ""
+        cls = subgraph_class(label) if label else ""
         for nid in scope.members:
             if cls and cls not in self.node_classes.setdefault(nid, []):
                 self.node_classes[nid].append(cls)
@@ -309,25 +313,19 @@ class _Parser:
         chain = [(first, first_pos)]
         while self.peek().kind == "arrow":
             self.next()
-            tok = self.peek()
-            if (
-                tok.kind == "punct"
-                and tok.value == "{"
-                or (tok.kind == "id" and tok.value.lower() == "subgraph")
+            tok = self.next()
+            if (tok.kind == "punct" and tok.value == "{") or (
+                tok.kind == "word" and tok.value.lower() == "subgraph"
             ):
                 raise self.error(tok, "a subgraph as an edge endpoint is not supported")
-            chain.append((self.ident("a node id after '->'"), tok.pos))
-        attrs = self.attr_lists() if self.accept_peek("[") else {}
+            chain.append((self.node_id(tok, "a node id after '->'"), tok.pos))
+        attrs = self.attr_block() if self.at("[") else {}
         scope = self.scopes[-1]
         merged = {**scope.edge_defaults, **attrs} if scope.edge_defaults else attrs
         for nid, pos in chain:
             self.touch_node(nid, pos)
         for (src, pos), (dst, _) in zip(chain, chain[1:], strict=False):
             self.edges.append((src, dst, dict(merged), pos))
-
-    def accept_peek(self, value: str) -> bool:
-        tok = self.peek()
-        return tok.kind == "punct" and tok.value == value
 
     def touch_node(self, nid: str, pos: int) -> None:
         if nid not in self.nodes:
@@ -336,21 +334,28 @@ class _Parser:
         for scope in self.scopes[1:]:
             scope.members.append(nid)
 
-    def attr_lists(self) -> dict[str, str]:
+    def attr_block(self) -> dict[str, str]:
+        """`'[' Attr (',' Attr)* ']'`: commas required, one block per statement (§2.2)."""
+        self.expect("[")
         attrs: dict[str, str] = {}
-        while self.accept("["):
-            while not self.accept("]"):
-                key_tok = self.peek()
-                key = self.ident("an attribute name")
-                if not key_tok.kind == "string" and key.startswith("-"):
-                    raise self.error(key_tok, f"invalid attribute name {key!r}")
-                self.expect("=")
-                attrs[key] = self.ident(f"a value for {key!r}")
-                if not self.accept(","):
-                    self.accept(";")
+        while True:
+            key = self.key()
+            self.expect("=", f"write {key}=value")
+            attrs[key] = self.value(key)
+            if self.accept("]"):
+                break
+            tok = self.next()
+            if tok.kind != "punct" or tok.value != ",":
+                raise self.error(
+                    tok, f"expected ',' or ']' after {key!r} but found {tok.text!r}", _COMMA_HINT
+                )
+        if self.at("["):
+            raise self.error(
+                self.peek(), "a second attribute block", "spec §2.2: merge them into one [...]"
+            )
         return attrs
 
 
 def parse_dot(text: str, source: str = "") -> Graph:
-    """Parse one digraph; raise DotSyntaxError (with line:column) on anything else."""
+    """Parse one digraph; raise DotSyntaxError (with line:column and a hint) on anything else."""
     return _Parser(text, source).parse()
