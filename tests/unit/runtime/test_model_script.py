@@ -63,3 +63,10 @@ def test_a_bad_script_names_the_turn_and_field(text: str, message: str) -> None:
 def test_a_missing_script_file_is_invalid_input(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="cannot read model script"):
         load_script(tmp_path / "nope.toml")
+
+
+def test_the_example_script_in_the_docs_parses() -> None:
+    docs = Path(__file__).resolve().parents[3] / "docs" / "model-server.md"
+    block = docs.read_text().split("```toml\n", 1)[1].split("```", 1)[0]
+    script = parse_script(block, "docs/model-server.md")
+    assert len(script.turns) == 4 and script.turns[1].fault == "overloaded"
