@@ -1,6 +1,7 @@
 """The real agent CLIs (Claude Code, Codex, Gemini CLI) run headless against the model server.
 
-The script makes each CLI run its own shell tool to write a file, then answer with text.
+The script makes each CLI run its own shell tool to write a file and answer with text; the
+session is then resumed, and the resumed conversation continues at turn 3.
 Install the CLIs with scripts/install-agent-clis.sh. A missing CLI skips its test, except
 under CI=true, where it fails. The test ids carry each CLI's version.
 """
@@ -23,6 +24,8 @@ from bosun.runtime.modelserver import ModelServer, parse_script
 
 CLI_DIR = Path(os.environ.get("BOSUN_CLI_DIR", Path.home() / ".cache/bosun/agent-clis"))
 FINAL = "The scripted work is done."
+RESUMED = "Resumed at the third turn."
+PROMPTS = {False: "Write the proof file.", True: "Go on."}
 SCRIPT = f"""
 [[turn]]
 text = "I will write the proof file."
@@ -30,6 +33,9 @@ shell = "echo written-by-the-script > proof.txt"
 
 [[turn]]
 text = "{FINAL}"
+
+[[turn]]
+text = "{RESUMED}"
 """
 
 
@@ -118,7 +124,8 @@ def _base_env(home: Path, binary: str) -> dict[str, str]:
     }
 
 
-def _claude(binary: str, url: str, home: Path, work: Path) -> Run:
+def _claude(binary: str, url: str, home: Path, work: Path, resume: str | None = None) -> Run:
+    """Claude Code: -p with stream-json; resume with --resume SESSION_ID."""
     (home / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True}))
     env = _base_env(home, binary) | {
         "ANTHROPIC_BASE_URL": url,
@@ -127,50 +134,26 @@ def _claude(binary: str, url: str, home: Path, work: Path) -> Run:
         "DISABLE_TELEMETRY": "1",
         "DISABLE_AUTOUPDATER": "1",
     }
-    return _run(
-        [
-            binary,
-            "-p",
-            "Write the proof file.",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "--allowedTools",
-            "Bash",
-        ],
-        env,
-        work,
-    )
+    argv = [binary, "-p", PROMPTS[resume is not None], "--output-format", "stream-json"]
+    argv += ["--verbose", "--allowedTools", "Bash"] + (["--resume", resume] if resume else [])
+    return _run(argv, env, work)
 
 
-def _codex(binary: str, url: str, home: Path, work: Path) -> Run:
+def _codex(binary: str, url: str, home: Path, work: Path, resume: str | None = None) -> Run:
+    """Codex: exec --json with a local Responses provider; resume with `exec resume ID`."""
     codex_home = home / ".codex"
-    codex_home.mkdir()
+    codex_home.mkdir(exist_ok=True)
     env = _base_env(home, binary) | {"CODEX_HOME": str(codex_home), "LOCAL_KEY": "scripted"}
     provider = f'{{name="local",base_url="{url}/v1",wire_api="responses",env_key="LOCAL_KEY"}}'
-    return _run(
-        [
-            binary,
-            "exec",
-            "--json",
-            "--skip-git-repo-check",
-            "-s",
-            "workspace-write",
-            "-c",
-            "model_provider=local",
-            "-c",
-            f"model_providers.local={provider}",
-            "-m",
-            "scripted",
-            "Write the proof file.",
-        ],
-        env,
-        work,
-    )
+    argv = [binary, "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write"]
+    argv += ["-c", "model_provider=local", "-c", f"model_providers.local={provider}"]
+    argv += ["-m", "scripted"] + (["resume", resume] if resume else [])
+    return _run([*argv, PROMPTS[resume is not None]], env, work)
 
 
-def _gemini(binary: str, url: str, home: Path, work: Path) -> Run:
-    (home / ".gemini").mkdir()
+def _gemini(binary: str, url: str, home: Path, work: Path, resume: str | None = None) -> Run:
+    """Gemini CLI: -p with stream-json and --yolo; resume with --resume latest."""
+    (home / ".gemini").mkdir(exist_ok=True)
     settings = {"security": {"auth": {"selectedType": "gemini-api-key"}}}
     (home / ".gemini" / "settings.json").write_text(json.dumps(settings))
     env = _base_env(home, binary) | {
@@ -178,20 +161,15 @@ def _gemini(binary: str, url: str, home: Path, work: Path) -> Run:
         "GEMINI_API_KEY": "scripted",
         "GEMINI_CLI_TRUST_WORKSPACE": "true",
     }
-    return _run(
-        [
-            binary,
-            "-p",
-            "Write the proof file.",
-            "--yolo",
-            "-m",
-            "gemini-2.5-flash",
-            "--output-format",
-            "stream-json",
-        ],
-        env,
-        work,
-    )
+    argv = [binary, "-p", PROMPTS[resume is not None], "--yolo", "-m", "gemini-2.5-flash"]
+    argv += ["--output-format", "stream-json"] + (["--resume", "latest"] if resume else [])
+    return _run(argv, env, work)
+
+
+def _session_id(tool: str, stdout: str) -> str:
+    """The session id from the first event: Claude `session_id`, Codex `thread_id`."""
+    first = json.loads(stdout.splitlines()[0])
+    return str(first.get("session_id") or first.get("thread_id"))
 
 
 def _final_text(tool: str, stdout: str) -> str:
@@ -213,7 +191,7 @@ def _final_text(tool: str, stdout: str) -> str:
     )
 
 
-RUNNERS: dict[str, Callable[[str, str, Path, Path], Run]] = {
+RUNNERS: dict[str, Callable[..., Run]] = {
     "claude": _claude,
     "codex": _codex,
     "gemini": _gemini,
@@ -223,7 +201,7 @@ EXPECTED_API = {"claude": "anthropic", "codex": "responses", "gemini": "gemini"}
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cli", CLIS, ids=[f"{c.tool}-{c.version}" for c in CLIS])
-def test_real_cli_runs_its_shell_tool_and_answers_from_the_script(
+def test_real_cli_runs_its_shell_tool_answers_and_resumes_at_the_next_turn(
     cli: Cli,
     server: ModelServer,
     tmp_path: Path,
@@ -251,3 +229,15 @@ def test_real_cli_runs_its_shell_tool_and_answers_from_the_script(
     assert {r["api"] for r in scripted} == {EXPECTED_API[cli.tool]}
     assert scripted[0]["reply"]["tool"] and scripted[1]["replies"] == 1
     assert all(r["status"] == 200 for r in server.requests), server.requests
+
+    resumed = RUNNERS[cli.tool](
+        cli.binary, server.url, home, work, _session_id(cli.tool, run.stdout)
+    )
+
+    detail = (
+        f"{cli.tool} resume\nstdout:\n{resumed.stdout[-3000:]}\nstderr:\n{resumed.stderr[-3000:]}"
+    )
+    assert resumed.returncode == 0, detail
+    assert _final_text(cli.tool, resumed.stdout) == RESUMED, detail
+    last = [r for r in server.requests if r.get("turn") is not None][-1]
+    assert (last["turn"], last["replies"], last["last_user"]) == (3, 2, PROMPTS[True])
