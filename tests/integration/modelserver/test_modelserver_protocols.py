@@ -390,4 +390,4 @@ def test_every_request_is_logged_as_a_json_line(
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert lines == server.requests
     assert [(r["n"], r["status"], r.get("turn")) for r in lines] == [(1, 200, 1), (2, 404, None)]
-    assert lines[0]["reply"]["tool"] == "Bash"
+    assert lines[0]["reply"]["tool"] == "Bash" and lines[0]["tool_names"] == ["Bash"]

@@ -199,6 +199,24 @@ RUNNERS: dict[str, Callable[..., Run]] = {
 EXPECTED_API = {"claude": "anthropic", "codex": "responses", "gemini": "gemini"}
 
 
+def _require(cli: Cli) -> str:
+    """The CLI's binary; a missing one skips, or fails under CI=true."""
+    if cli.binary is None:
+        message = f"{cli.tool} is not installed (run scripts/install-agent-clis.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; it is required under CI=true")
+        pytest.skip(message)
+    return cli.binary
+
+
+def _dirs(tmp_path: Path) -> tuple[Path, Path]:
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    return home, work
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("cli", CLIS, ids=[f"{c.tool}-{c.version}" for c in CLIS])
 def test_real_cli_runs_its_shell_tool_answers_and_resumes_at_the_next_turn(
@@ -206,17 +224,10 @@ def test_real_cli_runs_its_shell_tool_answers_and_resumes_at_the_next_turn(
     server: ModelServer,
     tmp_path: Path,
 ) -> None:
-    if cli.binary is None:
-        message = f"{cli.tool} is not installed (run scripts/install-agent-clis.sh)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; it is required under CI=true")
-        pytest.skip(message)
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    binary = _require(cli)
+    home, work = _dirs(tmp_path)
 
-    run = RUNNERS[cli.tool](cli.binary, server.url, home, work)
+    run = RUNNERS[cli.tool](binary, server.url, home, work)
 
     detail = (
         f"{cli.tool} {cli.version}\nstdout:\n{run.stdout[-3000:]}\nstderr:\n{run.stderr[-3000:]}"
@@ -241,3 +252,38 @@ def test_real_cli_runs_its_shell_tool_answers_and_resumes_at_the_next_turn(
     assert _final_text(cli.tool, resumed.stdout) == RESUMED, detail
     last = [r for r in server.requests if r.get("turn") is not None][-1]
     assert (last["turn"], last["replies"], last["last_user"]) == (3, 2, PROMPTS[True])
+
+
+# What each pinned CLI does when the provider fails once (see docs/agents-observed.md).
+RECOVERS = {
+    ("claude", "overloaded"): True,
+    ("codex", "overloaded"): True,
+    ("gemini", "overloaded"): True,
+    ("claude", "drop"): True,
+    ("codex", "drop"): True,
+    ("gemini", "drop"): False,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("cli", "fault"),
+    [(c, f) for c in CLIS for f in ("overloaded", "drop")],
+    ids=[f"{c.tool}-{c.version}-{f}" for c in CLIS for f in ("overloaded", "drop")],
+)
+def test_real_cli_meets_a_provider_fault_once(cli: Cli, fault: str, tmp_path: Path) -> None:
+    binary = _require(cli)
+    home, work = _dirs(tmp_path)
+    script = SCRIPT.replace('shell = "echo', f'fault = "{fault}"\nshell = "echo', 1)
+    with ModelServer(parse_script(script)) as server:
+        run = RUNNERS[cli.tool](binary, server.url, home, work)
+    detail = f"{cli.tool} {fault}\nstdout:\n{run.stdout[-3000:]}\nstderr:\n{run.stderr[-3000:]}"
+    assert server.requests[0]["fault"] == fault, server.requests
+    if RECOVERS[(cli.tool, fault)]:
+        assert run.returncode == 0, detail
+        assert (work / "proof.txt").exists(), detail
+        assert _final_text(cli.tool, run.stdout) == FINAL, detail
+        assert [r["turn"] for r in server.requests if r.get("turn")] == [1, 1, 2]
+    else:
+        assert run.returncode != 0, detail
+        assert not (work / "proof.txt").exists(), detail

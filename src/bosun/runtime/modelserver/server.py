@@ -134,6 +134,7 @@ class ModelServer:
                 "stream": request.stream,
                 "replies": request.replies,
                 "tools": len(request.tools),
+                "tool_names": list(request.tools),
                 "side": side,
                 "turn": turn.number if turn else None,
                 "last_user": request.last_user_text[-200:],
