@@ -330,6 +330,7 @@ def test_a_stalled_stream_hangs_mid_way_until_the_server_stops(
             for line in response.iter_lines():
                 received.append(line)
     assert "event: message_start" in received and "event: message_stop" not in received
+    assert server.requests[-1]["fault"] == "stall"  # logged while it hangs
 
 
 def test_a_timed_stall_resumes_the_stream(serve: Callable[..., ModelServer]) -> None:

@@ -100,23 +100,23 @@ class ModelServer:
             body = _read_body(handler)
             route = routes.find(handler.command, handler.path)
             if route is None:
+                self._record(entry | {"status": 404}, entry)
                 _send_json(handler, 404, {"error": {"message": f"no route {handler.path}"}})
-                entry["status"] = 404
                 return
             entry["api"] = route.api
             if route.kind == "count":
+                self._record(entry | {"status": 200}, entry)
                 _send_json(handler, 200, route.count_tokens(body))
-                entry["status"] = 200
                 return
             request = route.parse(body)
             self._answer(handler, route, body, request, entry)
         except (ValueError, json.JSONDecodeError) as exc:
+            self._record(entry | {"status": 400}, entry)
             _send_json(handler, 400, {"error": {"message": f"bad request: {exc}"}})
-            entry["status"] = 400
         except (BrokenPipeError, ConnectionResetError):
-            entry["status"] = entry.get("status", 499)
+            pass  # the client went away (or a stall ended with the server): already logged
         finally:
-            self._record(entry)
+            self._record(entry | {"status": 499}, entry)
 
     def _answer(
         self,
@@ -150,8 +150,8 @@ class ModelServer:
                 "retry-after-ms": str(self.script.retry_after_ms),
                 "retry-after": str(max(1, -(-self.script.retry_after_ms // 1000))),
             }
+            self._record(entry | {"status": status}, entry)
             _send_json(handler, status, error, headers)
-            entry["status"] = status
             return
         reply = self._reply(route, body, request, turn, seq)
         entry["reply"] = {
@@ -160,7 +160,7 @@ class ModelServer:
             "input_tokens": reply.input_tokens,
         }
         response_id = f"{route.id_prefix}{seq:06d}"
-        entry["status"] = 200
+        self._record(entry | {"status": 200}, entry)
         if not request.stream:
             if fault == "drop":
                 _drop(handler)
@@ -236,8 +236,17 @@ class ModelServer:
             else max(1, size // 4),
         )
 
-    def _record(self, entry: dict[str, Any]) -> None:
+    def _record(self, entry: dict[str, Any], request_entry: dict[str, Any]) -> None:
+        """Log a request once, as soon as its answer is decided and before it is sent.
+
+        So `.requests` already holds a request when its client sees the answer (or the
+        start of a stalled stream).
+        """
         with self._lock:
+            if request_entry.get("logged"):
+                return
+            request_entry["logged"] = True
+            entry.pop("logged", None)
             entry["n"] = len(self._log) + 1
             self._log.append(entry)
             if self._log_path is not None:
