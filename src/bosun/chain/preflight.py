@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import BosunError, InvalidInput
-from bosun.pipeline.graph import Graph, Node, NodeType
+from bosun.pipeline.graph import Graph, Node
+from bosun.pipeline.nodetypes import NodeType
 
 if TYPE_CHECKING:
     from bosun.base.config import Config

@@ -29,7 +29,8 @@ from bosun.chain.names import (
 from bosun.chain.preflight import node_preset
 from bosun.chain.records import RunnerSpec, spec_path, state_path, write_spec
 from bosun.core.records import IdentityStatus
-from bosun.pipeline.graph import Graph, Node, NodeType
+from bosun.pipeline.graph import Graph, Node
+from bosun.pipeline.nodetypes import NodeType
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -110,9 +111,9 @@ def build_spec(
     from bosun.chain.orchestrator import report_section, worktree_for
     from bosun.gitops.git import Git
 
-    if node.type is not NodeType.AGENT:
+    if node.type != NodeType.AGENT:
         raise InvalidInput(
-            f"node {node.id!r} is a {node.type.value} node, not an agent node",
+            f"node {node.id!r} is a {node.type} node, not an agent node",
             "runners supervise agent (shape=box) nodes only",
         )
     if ctx.paths is None:
@@ -253,9 +254,9 @@ def spec_for_run(
     if node is None:
         agents = ", ".join(n.id for n in graph.of_type(NodeType.AGENT)) or "none"
         raise NotFound(f"run {run_id} has no node {node_id!r}", f"agent nodes: {agents}")
-    if node.type is not NodeType.AGENT:
+    if node.type != NodeType.AGENT:
         raise InvalidInput(
-            f"node {node.id!r} is a {node.type.value} node, not an agent node",
+            f"node {node.id!r} is a {node.type} node, not an agent node",
             "runners supervise agent (shape=box) nodes only",
         )
     if target_dir is None:
