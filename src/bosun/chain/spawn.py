@@ -7,11 +7,13 @@ session, and the caller gets its pid and the path of the state file it writes.
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,11 +28,16 @@ from bosun.chain.names import (
     orchestrator_ref,
     runner_ref,
 )
+from bosun.chain.orchestrator import report_section, worktree_for
 from bosun.chain.preflight import node_preset
 from bosun.chain.records import RunnerSpec, spec_path, state_path, write_spec
 from bosun.core.records import IdentityStatus
+from bosun.gitops.git import Git
 from bosun.pipeline.graph import Graph, Node
+from bosun.pipeline.launch import read_graph
 from bosun.pipeline.nodetypes import NodeType
+from bosun.pipeline.runs import find_run
+from bosun.runtime.env import session_environment
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -60,8 +67,6 @@ class RunnerProcess:
 
 
 def current_branch(workdir: Path) -> str:
-    from bosun.gitops.git import Git
-
     result = Git(workdir).try_run("symbolic-ref", "--quiet", "--short", "HEAD")
     if not result.ok or not result.stdout.strip():
         raise InvalidInput(
@@ -108,9 +113,6 @@ def build_spec(
     env: dict[str, str] | None = None,
 ) -> RunnerSpec:
     """Everything the runner needs, with the node's work item created (or continued)."""
-    from bosun.chain.orchestrator import report_section, worktree_for
-    from bosun.gitops.git import Git
-
     if node.type != NodeType.AGENT:
         raise InvalidInput(
             f"node {node.id!r} is a {node.type} node, not an agent node",
@@ -158,15 +160,12 @@ def build_spec(
     }
     prompt = expand_prompt(node.prompt or node.label, values)
     body = prompt + report_section(spec, runner, orchestrator, tree)
-    from dataclasses import replace
 
     return replace(spec, work_id=node_work_id(ctx, name, spec.title, body))
 
 
 def register_runner(ctx: Context, spec: RunnerSpec) -> None:
     """The runner's identity (a fresh incarnation for a new execution) and its hook."""
-    import socket
-
     identity = ctx.identities.create(
         RUNNER_ROLE,
         spec.name,
@@ -184,8 +183,6 @@ def register_runner(ctx: Context, spec: RunnerSpec) -> None:
 
 
 def runner_environment(ctx: Context, spec: RunnerSpec) -> dict[str, str]:
-    from bosun.runtime.env import session_environment
-
     assert ctx.paths is not None
     return session_environment(
         os.environ,
@@ -240,11 +237,6 @@ def spec_for_run(
 ) -> RunnerSpec:
     """A runner spec for `bosun spawn-runner`: the node from the run's graph copy, run in
     `target_dir` (default: the run's worktree, else its workspace)."""
-    import json
-
-    from bosun.pipeline.launch import read_graph
-    from bosun.pipeline.runs import find_run
-
     assert ctx.paths is not None
     base = find_run(run_id, ctx.paths.runs, ctx)
     if not (base / "graph.dot").is_file():

@@ -70,7 +70,7 @@ class Engine:
             self.stall_timeout = float(env.settings.get("stall_timeout", 600.0))
 
     # -- events ------------------------------------------------------------------------
-    def _emit(self, name: str, **data: object) -> None:
+    def _emit(self, name: str, /, **data: object) -> None:
         self._last_progress = self.env.clock.monotonic()
         if name == "human_question":
             self._paused += 1

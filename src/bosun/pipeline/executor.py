@@ -14,7 +14,13 @@ from bosun.base.clock import Clock, iso
 from bosun.pipeline.edges import select_edge
 from bosun.pipeline.gitrun import GitRun, parallel_branch
 from bosun.pipeline.graph import Graph, Node
-from bosun.pipeline.handlers.base import BranchResult, CancelToken, HandlerContext, RunContext
+from bosun.pipeline.handlers.base import (
+    BranchResult,
+    CancelToken,
+    Emit,
+    HandlerContext,
+    RunContext,
+)
 from bosun.pipeline.handlers.registry import HandlerRegistry
 from bosun.pipeline.nodetypes import NodeType
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
@@ -64,7 +70,7 @@ def apply_outcome(ctx: RunContext, node: Node, outcome: Outcome) -> None:
 
 
 class NodeExecutor:
-    def __init__(self, env: RunEnv, emit: Callable[..., None]) -> None:
+    def __init__(self, env: RunEnv, emit: Emit) -> None:
         self.env = env
         self.emit = emit
 

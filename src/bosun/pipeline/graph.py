@@ -20,6 +20,9 @@ from bosun.pipeline.nodetypes import NodeKind, NodeType
 
 Kind = type[NodeKind]  # (inside Node, `type` names the property)
 
+# NodeType lives in bosun.pipeline.nodetypes; it stays importable from here
+__all__ = ["Edge", "Graph", "Node", "NodeType", "build_graph", "class_name"]
+
 
 @dataclass(frozen=True)
 class Node:

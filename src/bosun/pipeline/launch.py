@@ -4,6 +4,7 @@ after the run directory exists."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.clock import Clock, SystemClock, iso
+from bosun.base.config import default_config
 from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json, atomic_write_text
 from bosun.pipeline.dot import parse_dot
@@ -73,8 +75,6 @@ class RunOptions:
 
     def settings(self) -> dict[str, Any]:
         if self.config is None:
-            from bosun.base.config import default_config
-
             self.config = default_config()
         return {k: self.config.get(f"pipeline.{k}") for k in SETTING_KEYS}
 
@@ -234,8 +234,6 @@ def open_run_dir(logs_root: Path) -> RunDir:
             "pass the --logs-root of a run; see `bosun run list`",
         )
     try:
-        import json
-
         run_id = str(json.loads((root / "manifest.json").read_text())["run_id"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(
@@ -318,7 +316,6 @@ def _git_resume(
     info_file = base.base / "git.json"
     if not info_file.exists():
         return None, None, workspace
-    import json
 
     info = json.loads(info_file.read_text())
     git = GitRun(Path(info["repo"]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.errors import BosunError
@@ -52,7 +53,7 @@ class Recorder:
     def event(self, name: str, **data: Any) -> None:
         self.rundir.event(name, **data)
 
-    def _to_store(self, action: str, fn: Any) -> None:
+    def _to_store(self, action: str, fn: Callable[[], None]) -> None:
         if self.project is None:
             return
         try:

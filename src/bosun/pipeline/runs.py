@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bosun.base.clock import iso
 from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json
+from bosun.pipeline.gitrun import GitRun
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir, is_locked, read_final
 from bosun.store import queries_pipeline  # noqa: F401  (registers the run_* queries)
 
@@ -212,8 +213,6 @@ def stop_run(
 
 def prune_runs(runs_dir: Path, project: Context | None = None) -> list[dict[str, Any]]:
     """Remove clean worktrees of runs that are not running; keep dirty ones and say so."""
-    from bosun.pipeline.gitrun import GitRun
-
     report = []
     for info in list_runs(runs_dir, project, limit=10_000):
         base = Path(info["logs_root"])

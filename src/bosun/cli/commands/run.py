@@ -17,6 +17,8 @@ from bosun.cli.common import JSON, output, table
 if TYPE_CHECKING:
     from bosun.core.context import Context
     from bosun.pipeline.detach import Detached
+    from bosun.pipeline.launch import RunOptions
+    from bosun.pipeline.rundir import FinalRecord
 
 
 class RunGroup(TyperGroup):
@@ -55,7 +57,7 @@ def _runs_dir(ctx: Context | None) -> Path:
     return (git_toplevel(Path.cwd()) or Path.cwd()) / STATE_DIR / "runs"
 
 
-def _options(ctx: Context | None, keep_worktree: bool) -> Any:
+def _options(ctx: Context | None, keep_worktree: bool) -> RunOptions:
     """The options of a run in this process, with every handler registered: the pipeline's
     own and the layered chain's agent handler (`start`, the detached run process — which is
     `bosun run start` — and `resume` all come here)."""
@@ -81,7 +83,7 @@ def _options(ctx: Context | None, keep_worktree: bool) -> Any:
     return opts
 
 
-def _finished(record: Any, as_json: bool) -> None:
+def _finished(record: FinalRecord, as_json: bool) -> None:
     data = record.to_json()
     output(
         data,

@@ -123,6 +123,16 @@ class BranchResult:
 BranchRunner = Callable[[str, str, "RunContext", CancelToken], BranchResult]
 
 
+class Emit(Protocol):
+    """Records a progress event of the run (`progress.ndjson`, and the store in a project)."""
+
+    def __call__(self, name: str, /, **data: Any) -> None: ...
+
+
+def no_events(name: str, /, **data: Any) -> None:
+    """An `Emit` that records nothing."""
+
+
 @dataclass
 class HandlerContext:
     """Everything a handler may use. `project` is the bosun project's Context (None when the
@@ -143,7 +153,7 @@ class HandlerContext:
     settings: Mapping[str, Any] = field(default_factory=dict)
     run_branch: BranchRunner | None = None
     merge_branch: Callable[[str], str] | None = None
-    emit: Callable[..., None] = field(default=lambda name, **data: None)
+    emit: Emit = no_events
 
     def env(self) -> dict[str, str]:
         """Environment variables a stage process sees (besides the inherited ones)."""
