@@ -25,7 +25,12 @@ from bosun.base.errors import BosunError
 from bosun.base.names import split_identity
 from bosun.chain.names import Layer, guardian_ref, initiative
 from bosun.chain.phases import advance
+from bosun.chain.preflight import runtime_problems
+from bosun.core.context import open_project
 from bosun.core.records import IdentityStatus, Phase
+from bosun.mergequeue.processor import process
+from bosun.mergequeue.queue import MergeQueue
+from bosun.mergequeue.records import QUEUE_IDENTITY
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -134,16 +139,12 @@ class Guardian:
             Guardian._by_run.pop(self.run_id, None)
 
     def _fresh_context(self) -> Context:
-        from bosun.core.context import open_project
-
         assert self.ctx.paths is not None
         return open_project(self.ctx.paths.root)
 
     # -- preflight, once per graph --------------------------------------------------------
 
     def preflight(self, graph: Graph) -> list[str]:
-        from bosun.chain.preflight import runtime_problems
-
         key = id(graph)
         if key not in self._preflight:
             self._preflight[key] = runtime_problems(self.ctx, graph)
@@ -165,9 +166,6 @@ class Guardian:
         self, orchestrator: str, branch: str, work_id: str | None, target: str, timeout: float
     ) -> MergeVerdict:
         """Land `branch` on `target` through the merge queue and wait for its verdict."""
-        from bosun.mergequeue.processor import process
-        from bosun.mergequeue.queue import MergeQueue
-
         role, name = split_identity(orchestrator)
         advance(self.ctx, role, name, Phase.VALIDATING)
         try:
@@ -193,8 +191,6 @@ class Guardian:
         return self._refused(role, name, target, request.id, verdict.reason, verdict.files)
 
     def _await_verdict(self, request_id: str, target: str, timeout: float) -> MergeVerdict | None:
-        from bosun.mergequeue.records import QUEUE_IDENTITY
-
         deadline = time.monotonic() + timeout
         while True:
             for sig in self.inbox(QUEUE_IDENTITY):

@@ -8,13 +8,19 @@ stop for a crash; and its worktree is removed only with proof that its branch la
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bosun.agents.fleet import SpawnRequest
 from bosun.base.errors import BosunError
 from bosun.chain.names import Layer, initiative
 from bosun.core.records import IdentityStatus
+from bosun.gitops.branches import delete_branch_if_contained, is_contained
+from bosun.gitops.git import Git
+from bosun.gitops.worktrees import Worktrees
+from bosun.supervisor.daemon import running_supervisor
 
 if TYPE_CHECKING:
     from bosun.agents.fleet import Fleet
@@ -37,8 +43,6 @@ class NodeWorktree:
 
 def worktree_for(ctx: Context, name: str) -> NodeWorktree:
     """Where the orchestrator `name` works (deterministic, before it exists)."""
-    from bosun.gitops.worktrees import Worktrees
-
     assert ctx.paths is not None
     trees = Worktrees(ctx.paths, ctx.config)
     return NodeWorktree(trees.path_for(name), trees.branch_for(name))
@@ -77,8 +81,6 @@ def register(ctx: Context, spec: RunnerSpec) -> None:
 def prepare_worktree(ctx: Context, spec: RunnerSpec) -> NodeWorktree:
     """Create the node's worktree off the commit the node runs on — or reuse it as it is
     (uncommitted work included) when a previous execution left it."""
-    from bosun.gitops.worktrees import Worktrees
-
     assert ctx.paths is not None
     tree = Worktrees(ctx.paths, ctx.config).create(
         spec.name, base=spec.base_commit, allow_dirty=True
@@ -88,8 +90,6 @@ def prepare_worktree(ctx: Context, spec: RunnerSpec) -> NodeWorktree:
 
 def launch(ctx: Context, fleet: Fleet, spec: RunnerSpec, tree: NodeWorktree) -> AgentSession:
     """Start the session through the fleet (returns once its screen is ready)."""
-    from bosun.agents.fleet import SpawnRequest
-
     env = {
         **spec.env,
         "BOSUN_WORKTREE_DIR": str(tree.path),
@@ -113,10 +113,6 @@ def stop(ctx: Context, fleet: Fleet, name: str, reason: str, settle: float = 1.0
     """Mark the identity terminated, then stop its live session — and, while a supervisor
     runs, one that a restart already in flight starts within `settle` seconds. True when a
     session was stopped."""
-    import time
-
-    from bosun.supervisor.daemon import running_supervisor
-
     if running_supervisor(ctx) is None:
         settle = 0.0
 
@@ -144,9 +140,6 @@ def stop(ctx: Context, fleet: Fleet, name: str, reason: str, settle: float = 1.0
 
 def release_worktree(ctx: Context, tree: NodeWorktree, target: str) -> str:
     """Remove the worktree and its branch only with proof the branch is in `target`."""
-    from bosun.gitops.branches import delete_branch_if_contained, is_contained
-    from bosun.gitops.git import Git
-
     assert ctx.paths is not None
     git = Git(ctx.paths.root)
     if not tree.path.is_dir():

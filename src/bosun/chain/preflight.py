@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import BosunError, InvalidInput
-from bosun.pipeline.graph import Graph, Node, NodeType
+from bosun.pipeline.graph import Graph, Node
+from bosun.pipeline.launch import read_graph
+from bosun.pipeline.nodetypes import NodeType
+from bosun.runtime.presets import get_preset
 
 if TYPE_CHECKING:
     from bosun.base.config import Config
@@ -30,8 +33,6 @@ def node_preset(node: Node, graph: Graph, config: Config) -> str:
 
 def runtime_problems(ctx: Context, graph: Graph) -> list[str]:
     """One line per agent node whose preset is unknown or whose program is missing."""
-    from bosun.runtime.presets import get_preset
-
     runtimes = ctx.paths.runtimes if ctx.paths else None
     problems = []
     for node in graph.of_type(NodeType.AGENT):
@@ -53,8 +54,6 @@ def check_runtimes(ctx: Context, graph: Graph) -> None:
 def check_graph_file(ctx: Context, path: Path) -> None:
     """The launcher's check. A graph that does not parse is left to the run, which records
     the error in final.json; only missing runtimes are refused here."""
-    from bosun.pipeline.launch import read_graph
-
     try:
         _, graph = read_graph(path)
     except BosunError:

@@ -23,14 +23,24 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.driver import project_fleet
 from bosun.base.clock import iso
 from bosun.base.errors import BosunError
 from bosun.chain import orchestrator
 from bosun.chain.names import Layer, guardian_ref
 from bosun.chain.phases import advance
-from bosun.chain.records import RunnerSpec, RunnerState, RunnerStatus, state_path, write_state
+from bosun.chain.records import (
+    RunnerSpec,
+    RunnerState,
+    RunnerStatus,
+    read_spec,
+    state_path,
+    write_state,
+)
+from bosun.core.context import open_project
 from bosun.core.records import IdentityStatus, Phase
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure, success
+from bosun.supervisor.daemon import running_supervisor
 
 if TYPE_CHECKING:
     from bosun.agents.fleet import Fleet
@@ -284,7 +294,6 @@ class Runner:
         self._tell_guardian(
             "x-orchestrator-exited", {"incarnation": session.incarnation, "exit_code": code}
         )
-        from bosun.supervisor.daemon import running_supervisor
 
         if running_supervisor(self.ctx) is None:
             why = f" ({self.launch_error})" if self.launch_error else ""
@@ -351,10 +360,6 @@ class Runner:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bosun.agents.driver import project_fleet
-    from bosun.chain.records import read_spec
-    from bosun.core.context import open_project
-
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         sys.stderr.write("usage: python -m bosun.chain.runner SPEC_FILE\n")

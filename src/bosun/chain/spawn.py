@@ -7,11 +7,13 @@ session, and the caller gets its pid and the path of the state file it writes.
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,10 +28,16 @@ from bosun.chain.names import (
     orchestrator_ref,
     runner_ref,
 )
+from bosun.chain.orchestrator import report_section, worktree_for
 from bosun.chain.preflight import node_preset
 from bosun.chain.records import RunnerSpec, spec_path, state_path, write_spec
 from bosun.core.records import IdentityStatus
-from bosun.pipeline.graph import Graph, Node, NodeType
+from bosun.gitops.git import Git
+from bosun.pipeline.graph import Graph, Node
+from bosun.pipeline.launch import read_graph
+from bosun.pipeline.nodetypes import NodeType
+from bosun.pipeline.runs import find_run
+from bosun.runtime.env import session_environment
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -59,8 +67,6 @@ class RunnerProcess:
 
 
 def current_branch(workdir: Path) -> str:
-    from bosun.gitops.git import Git
-
     result = Git(workdir).try_run("symbolic-ref", "--quiet", "--short", "HEAD")
     if not result.ok or not result.stdout.strip():
         raise InvalidInput(
@@ -107,12 +113,9 @@ def build_spec(
     env: dict[str, str] | None = None,
 ) -> RunnerSpec:
     """Everything the runner needs, with the node's work item created (or continued)."""
-    from bosun.chain.orchestrator import report_section, worktree_for
-    from bosun.gitops.git import Git
-
-    if node.type is not NodeType.AGENT:
+    if node.type != NodeType.AGENT:
         raise InvalidInput(
-            f"node {node.id!r} is a {node.type.value} node, not an agent node",
+            f"node {node.id!r} is a {node.type} node, not an agent node",
             "runners supervise agent (shape=box) nodes only",
         )
     if ctx.paths is None:
@@ -157,15 +160,12 @@ def build_spec(
     }
     prompt = expand_prompt(node.prompt or node.label, values)
     body = prompt + report_section(spec, runner, orchestrator, tree)
-    from dataclasses import replace
 
     return replace(spec, work_id=node_work_id(ctx, name, spec.title, body))
 
 
 def register_runner(ctx: Context, spec: RunnerSpec) -> None:
     """The runner's identity (a fresh incarnation for a new execution) and its hook."""
-    import socket
-
     identity = ctx.identities.create(
         RUNNER_ROLE,
         spec.name,
@@ -183,8 +183,6 @@ def register_runner(ctx: Context, spec: RunnerSpec) -> None:
 
 
 def runner_environment(ctx: Context, spec: RunnerSpec) -> dict[str, str]:
-    from bosun.runtime.env import session_environment
-
     assert ctx.paths is not None
     return session_environment(
         os.environ,
@@ -239,11 +237,6 @@ def spec_for_run(
 ) -> RunnerSpec:
     """A runner spec for `bosun spawn-runner`: the node from the run's graph copy, run in
     `target_dir` (default: the run's worktree, else its workspace)."""
-    import json
-
-    from bosun.pipeline.launch import read_graph
-    from bosun.pipeline.runs import find_run
-
     assert ctx.paths is not None
     base = find_run(run_id, ctx.paths.runs, ctx)
     if not (base / "graph.dot").is_file():
@@ -253,9 +246,9 @@ def spec_for_run(
     if node is None:
         agents = ", ".join(n.id for n in graph.of_type(NodeType.AGENT)) or "none"
         raise NotFound(f"run {run_id} has no node {node_id!r}", f"agent nodes: {agents}")
-    if node.type is not NodeType.AGENT:
+    if node.type != NodeType.AGENT:
         raise InvalidInput(
-            f"node {node.id!r} is a {node.type.value} node, not an agent node",
+            f"node {node.id!r} is a {node.type} node, not an agent node",
             "runners supervise agent (shape=box) nodes only",
         )
     if target_dir is None:

@@ -1,15 +1,22 @@
 """Detached runs: the run process gets its own session (it survives the launcher and its
-terminal), writes run.out, and its pid goes to run.pid before the launcher returns."""
+terminal), writes run.out, and its pid goes to run.pid before the launcher returns.
+
+Inside a project the caller passes two seams (the CLI passes the layered chain's): `check`
+refuses the graph before anything exists, `launched` records the launcher once the run
+process runs. The run process is `bosun run start`, which registers its own handlers.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bosun.base.errors import NotFound
 from bosun.base.paths import atomic_write_text
 from bosun.pipeline.recorder import register_run
 from bosun.pipeline.rundir import check_run_id, new_run_id, prepare_logs_root
@@ -34,17 +41,15 @@ def launch_detached(
     run_id: str | None = None,
     logs_root: Path | None = None,
     keep_worktree: bool = False,
-    store: Context | None = None,
+    project: Context | None = None,
+    check: Callable[[Path], None] | None = None,
+    launched: Callable[[Detached], None] | None = None,
 ) -> Detached:
     run_id = check_run_id(run_id) if run_id else new_run_id(now)
-    if store is not None:  # layer 0 refuses missing runtimes before anything exists
-        from bosun.chain.preflight import check_graph_file
-
-        check_graph_file(store, graph)
+    if check is not None:  # refuses the graph before anything exists
+        check(graph)
     root = prepare_logs_root(logs_root if logs_root is not None else runs_dir / run_id)
     if not graph.exists():
-        from bosun.base.errors import NotFound
-
         raise NotFound(f"no graph file {graph}", "pass the path of a .dot file")
     args = [
         sys.executable,
@@ -60,9 +65,9 @@ def launch_detached(
     ]
     if keep_worktree:
         args.append("--keep-worktree")
-    if store is not None:
+    if project is not None:
         # registered before the child starts, so `bosun run list` sees it at once
-        register_run(store, run_id, str(graph.absolute()), str(root), "starting", None, True)
+        register_run(project, run_id, str(graph.absolute()), str(root), "starting", None, True)
     with open(root / "run.out", "ab") as out:
         proc = subprocess.Popen(
             args,
@@ -76,8 +81,7 @@ def launch_detached(
         )
     pid_file = root / "run.pid"
     atomic_write_text(pid_file, f"{proc.pid}\n")
-    if store is not None:
-        from bosun.chain.launcher import register_launcher
-
-        register_launcher(store, run_id, proc.pid, str(root))
-    return Detached(run_id, root, pid_file, proc.pid)
+    detached = Detached(run_id, root, pid_file, proc.pid)
+    if launched is not None:
+        launched(detached)
+    return detached

@@ -13,11 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bosun.pipeline.conditions import ConditionError, evaluate, parse_condition
-from bosun.pipeline.graph import Edge
 from bosun.pipeline.outcomes import Outcome
+
+if TYPE_CHECKING:  # the graph imports the handlers, and the human gate imports this module
+    from bosun.pipeline.graph import Edge
 
 
 class SelectionMethod(StrEnum):

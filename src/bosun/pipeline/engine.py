@@ -12,10 +12,11 @@ from bosun.base.clock import iso
 from bosun.base.durations import parse_duration
 from bosun.base.errors import InvalidInput
 from bosun.pipeline.edges import select_edge
-from bosun.pipeline.executor import PASS_THROUGH, NodeExecutor, RunEnv, apply_outcome
+from bosun.pipeline.executor import NodeExecutor, RunEnv, apply_outcome
 from bosun.pipeline.gates import retry_target, unsatisfied_gates
-from bosun.pipeline.graph import Edge, Node, NodeType
+from bosun.pipeline.graph import Edge, Node
 from bosun.pipeline.handlers.base import BranchResult, CancelToken, RunContext
+from bosun.pipeline.nodetypes import NodeType
 from bosun.pipeline.outcomes import FailureClass, Outcome
 from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.retry import RestartAction, decide_loop_restart, restart_signature
@@ -56,7 +57,7 @@ class Engine:
         self.worktree = worktree
         self.keep_worktree = keep_worktree
         self.cancel = cancel or CancelToken()
-        self.recorder = Recorder(rundir, env.store)
+        self.recorder = Recorder(rundir, env.project)
         self.executor = NodeExecutor(env, self._emit)
         self.ctx = RunContext(state.context)
         self._last_progress = env.clock.monotonic()
@@ -69,7 +70,7 @@ class Engine:
             self.stall_timeout = float(env.settings.get("stall_timeout", 600.0))
 
     # -- events ------------------------------------------------------------------------
-    def _emit(self, name: str, **data: object) -> None:
+    def _emit(self, name: str, /, **data: object) -> None:
         self._last_progress = self.env.clock.monotonic()
         if name == "human_question":
             self._paused += 1
@@ -138,7 +139,7 @@ class Engine:
                     node_id,
                 )
             state.visits[node_id] = visit
-            if node.type is NodeType.EXIT:
+            if node.type == NodeType.EXIT:
                 self._at_exit(node, visit)
                 continue
             outcome, attempts = self.executor.execute(
@@ -172,7 +173,7 @@ class Engine:
         state.node_retries[node.id] = attempts - 1
         state.last_outcomes[node.id] = outcome.to_json()
         self.ctx.set("completed_nodes", list(state.completed_nodes))
-        if node.type not in PASS_THROUGH:
+        if not node.kind.pass_through:
             if outcome.status == "fail" and node.id not in state.failed_nodes:
                 state.failed_nodes.append(node.id)
             elif outcome.status != "fail" and node.id in state.failed_nodes:
@@ -198,7 +199,10 @@ class Engine:
         if not outcome.is_failure:
             return None
         target = retry_target(graph, node)
-        if node.type is NodeType.FAN_IN and outcome.failure_class == FailureClass.DETERMINISTIC:
+        if (
+            node.kind.deterministic_failure_ends_run
+            and outcome.failure_class == FailureClass.DETERMINISTIC
+        ):
             target = None
         if target is None:
             raise _Stop(

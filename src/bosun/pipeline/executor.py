@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Any
 from bosun.base.clock import Clock, iso
 from bosun.pipeline.edges import select_edge
 from bosun.pipeline.gitrun import GitRun, parallel_branch
-from bosun.pipeline.graph import Graph, Node, NodeType
+from bosun.pipeline.graph import Graph, Node
 from bosun.pipeline.handlers.base import (
     BranchResult,
     CancelToken,
+    Emit,
     HandlerContext,
-    HandlerRegistry,
     RunContext,
 )
+from bosun.pipeline.handlers.registry import HandlerRegistry
+from bosun.pipeline.nodetypes import NodeType
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
 from bosun.pipeline.retry import (
     Backoff,
@@ -35,8 +37,6 @@ if TYPE_CHECKING:
     from bosun.core.context import Context
     from bosun.pipeline.rundir import RunDir
 
-PASS_THROUGH = frozenset({NodeType.CONDITIONAL})
-
 
 @dataclass
 class RunEnv:
@@ -48,7 +48,7 @@ class RunEnv:
     clock: Clock
     sleep: Callable[[float], None]
     settings: dict[str, Any] = field(default_factory=dict)
-    store: Context | None = None
+    project: Context | None = None
     git: GitRun | None = None
     branch_prefix: str = "bosun/run"
 
@@ -70,7 +70,7 @@ def apply_outcome(ctx: RunContext, node: Node, outcome: Outcome) -> None:
 
 
 class NodeExecutor:
-    def __init__(self, env: RunEnv, emit: Callable[..., None]) -> None:
+    def __init__(self, env: RunEnv, emit: Emit) -> None:
         self.env = env
         self.emit = emit
 
@@ -107,7 +107,7 @@ class NodeExecutor:
                 sleep=env.sleep,
                 cancel=cancel,
                 attempt=attempt,
-                store=env.store,
+                project=env.project,
                 settings=env.settings,
                 run_branch=run_branch,
                 merge_branch=merge_branch,
@@ -118,7 +118,7 @@ class NodeExecutor:
             except Exception as exc:  # noqa: BLE001 - a crashing handler is a failed stage
                 (stage_dir / "panic.txt").write_text(traceback.format_exc())
                 outcome = failure(
-                    f"handler {node.type.value} raised {type(exc).__name__}: {exc}",
+                    f"handler {node.type} raised {type(exc).__name__}: {exc}",
                     FailureClass.DETERMINISTIC,
                 )
             self.emit(
@@ -190,7 +190,7 @@ class NodeExecutor:
         try:
             while node_id and node_id != join and not cancel.cancelled:
                 node = env.graph.nodes[node_id]
-                if node.type is NodeType.EXIT:
+                if node.type == NodeType.EXIT:
                     break
                 visits[node_id] = visits.get(node_id, 0) + 1
                 outcome, _ = self.execute(node, ctx, rundir, branch_dir, cancel, visits[node_id])

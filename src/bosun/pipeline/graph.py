@@ -1,43 +1,27 @@
-"""The pipeline graph model: nodes, edges and attributes, independent of any parser."""
+"""The pipeline graph model: nodes, edges and attributes, independent of any parser.
+
+A node's type comes from its `type=` or its shape, through the tables derived from the
+node types in `bosun.pipeline.handlers.registry`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cached_property
 
+from bosun.pipeline.handlers.registry import (
+    DEFAULT_SHAPE,
+    DEFAULT_TYPE,
+    SHAPE_TYPES,
+    TYPE_ALIASES,
+    node_kind,
+)
+from bosun.pipeline.nodetypes import NodeKind, NodeType
 
-class NodeType(StrEnum):
-    START = "start"
-    EXIT = "exit"
-    AGENT = "agent"
-    TOOL = "tool"
-    CONDITIONAL = "conditional"
-    HUMAN = "wait.human"
-    PARALLEL = "parallel"
-    FAN_IN = "parallel.fan_in"
+Kind = type[NodeKind]  # (inside Node, `type` names the property)
 
-
-SHAPE_TYPES: dict[str, NodeType] = {
-    "Mdiamond": NodeType.START,
-    "circle": NodeType.START,
-    "Msquare": NodeType.EXIT,
-    "doublecircle": NodeType.EXIT,
-    "box": NodeType.AGENT,
-    "parallelogram": NodeType.TOOL,
-    "diamond": NodeType.CONDITIONAL,
-    "hexagon": NodeType.HUMAN,
-    "component": NodeType.PARALLEL,
-    "tripleoctagon": NodeType.FAN_IN,
-}
-TYPE_ALIASES: dict[str, NodeType] = {
-    "codergen": NodeType.AGENT,
-    "human": NodeType.HUMAN,
-    "fan_in": NodeType.FAN_IN,
-    **{t.value: t for t in NodeType},
-}
-DEFAULT_SHAPE = "box"
+# NodeType lives in bosun.pipeline.nodetypes; it stays importable from here
+__all__ = ["Edge", "Graph", "Node", "NodeType", "build_graph", "class_name"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +44,17 @@ class Node:
         return self.attrs.get("type", "").strip()
 
     @property
-    def type(self) -> NodeType:
+    def type(self) -> str:
         """An explicit, known `type=` wins over the shape; an unknown one falls back to it."""
         explicit = TYPE_ALIASES.get(self.declared_type)
         if explicit is not None:
             return explicit
-        return SHAPE_TYPES.get(self.shape, NodeType.AGENT)
+        return SHAPE_TYPES.get(self.shape, DEFAULT_TYPE)
+
+    @property
+    def kind(self) -> Kind:
+        """The node type's traits (retry, can fail, pass-through, …)."""
+        return node_kind(self.type)
 
     @property
     def label(self) -> str:
@@ -143,8 +132,8 @@ class Graph:
     def incoming(self, node_id: str) -> list[Edge]:
         return self._incoming.get(node_id, [])
 
-    def of_type(self, node_type: NodeType) -> list[Node]:
-        return [n for n in self.nodes.values() if n.type is node_type]
+    def of_type(self, node_type: str) -> list[Node]:
+        return [n for n in self.nodes.values() if n.type == node_type]
 
     @property
     def start_nodes(self) -> list[Node]:

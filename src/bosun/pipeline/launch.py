@@ -4,6 +4,7 @@ after the run directory exists."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.clock import Clock, SystemClock, iso
+from bosun.base.config import default_config
 from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json, atomic_write_text
 from bosun.pipeline.dot import parse_dot
@@ -19,7 +21,8 @@ from bosun.pipeline.engine import Engine
 from bosun.pipeline.executor import RunEnv
 from bosun.pipeline.gitrun import GitRun, repo_root, run_branch
 from bosun.pipeline.graph import Graph
-from bosun.pipeline.handlers.base import CancelToken, HandlerRegistry, default_registry
+from bosun.pipeline.handlers.base import CancelToken
+from bosun.pipeline.handlers.registry import HandlerRegistry, default_registry
 from bosun.pipeline.preflight import PreflightReport, installed_presets, load_catalog, preflight
 from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.rundir import (
@@ -62,7 +65,7 @@ class RunOptions:
     workspace: Path
     runs_dir: Path
     config: Config | None = None
-    store: Context | None = None
+    project: Context | None = None
     clock: Clock = field(default_factory=SystemClock)
     sleep: Callable[[float], None] | None = None
     registry: HandlerRegistry | None = None
@@ -72,8 +75,6 @@ class RunOptions:
 
     def settings(self) -> dict[str, Any]:
         if self.config is None:
-            from bosun.base.config import default_config
-
             self.config = default_config()
         return {k: self.config.get(f"pipeline.{k}") for k in SETTING_KEYS}
 
@@ -108,7 +109,7 @@ def _env(opts: RunOptions, run_id: str, graph: Graph, git: GitRun | None) -> Run
         opts.clock,
         sleep,
         settings,
-        opts.store,
+        opts.project,
         git,
         str(settings["run_branch_prefix"]),
     )
@@ -116,7 +117,7 @@ def _env(opts: RunOptions, run_id: str, graph: Graph, git: GitRun | None) -> Run
 
 def _early_final(
     rundir: RunDir,
-    store: Context | None,
+    project: Context | None,
     reason: str,
     started: str | None,
     clock: Clock,
@@ -126,7 +127,7 @@ def _early_final(
         status, rundir.run_id, started, iso(clock.now()), reason, "", 0, str(rundir.base)
     )
     rundir.write_final(record)
-    Recorder(rundir, store).finished(record)
+    Recorder(rundir, project).finished(record)
     return record
 
 
@@ -154,7 +155,7 @@ def start_run(
         try:
             text, graph = read_graph(graph_file)
         except BosunError as exc:
-            _early_final(rundir, opts.store, f"validation: {exc.message}", started, opts.clock)
+            _early_final(rundir, opts.project, f"validation: {exc.message}", started, opts.clock)
             raise RunRefused(exc.message, exc.hint) from exc
         atomic_write_text(rundir.graph_copy, text)
         problems = errors(validate(graph))
@@ -162,7 +163,7 @@ def start_run(
             summary = "; ".join(f"[{d.rule}] {d.message}" for d in problems[:5])
             _early_final(
                 rundir,
-                opts.store,
+                opts.project,
                 f"validation: {len(problems)} error(s): {summary}",
                 started,
                 opts.clock,
@@ -176,7 +177,7 @@ def start_run(
             report = run_preflight(graph, settings)
             atomic_write_json(rundir.preflight_report, report.to_json())
             if not report.ok:
-                _early_final(rundir, opts.store, report.failure, started, opts.clock)
+                _early_final(rundir, opts.project, report.failure, started, opts.clock)
                 raise RunRefused(report.failure, "fix llm_provider/llm_model or the catalog")
             git, worktree, workdir = _git_setup(opts, rundir, run_id)
             state = RunState(
@@ -192,7 +193,7 @@ def start_run(
         except RunRefused:
             raise
         except BosunError as exc:
-            _early_final(rundir, opts.store, f"setup: {exc.message}", started, opts.clock)
+            _early_final(rundir, opts.project, f"setup: {exc.message}", started, opts.clock)
             raise
         engine = Engine(
             _env(opts, run_id, graph, git),
@@ -233,8 +234,6 @@ def open_run_dir(logs_root: Path) -> RunDir:
             "pass the --logs-root of a run; see `bosun run list`",
         )
     try:
-        import json
-
         run_id = str(json.loads((root / "manifest.json").read_text())["run_id"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(
@@ -296,7 +295,7 @@ def resume_run(logs_root: Path, opts: RunOptions) -> FinalRecord:
             atomic_write_text(base.pid_file, f"{os.getpid()}\n")
             git, worktree, workdir = _git_resume(opts, base, manifest, state)
         except BosunError as exc:
-            _early_final(base, opts.store, f"resume: {exc.message}", started, opts.clock)
+            _early_final(base, opts.project, f"resume: {exc.message}", started, opts.clock)
             raise
         engine = Engine(
             _env(opts, base.run_id, graph, git),
@@ -317,7 +316,6 @@ def _git_resume(
     info_file = base.base / "git.json"
     if not info_file.exists():
         return None, None, workspace
-    import json
 
     info = json.loads(info_file.read_text())
     git = GitRun(Path(info["repo"]))

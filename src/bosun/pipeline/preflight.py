@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bosun.base.errors import ConfigError
-from bosun.pipeline.graph import Graph, NodeType
+from bosun.pipeline.graph import Graph
+from bosun.pipeline.nodetypes import NodeType
 
 PINNED = Path(__file__).with_name("model_catalog.toml")
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "runtime" / "presets"
@@ -86,7 +87,7 @@ class PreflightReport:
 def preflight(graph: Graph, catalog: Catalog, presets: set[str] | None) -> PreflightReport:
     report = PreflightReport(catalog.path)
     for node in graph.nodes.values():
-        if node.type is not NodeType.AGENT:
+        if node.type != NodeType.AGENT:
             continue
         raw_provider = node.get("llm_provider") or graph.get("llm_provider")
         model = (node.get("llm_model") or graph.get("llm_model")).strip()

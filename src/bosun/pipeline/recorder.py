@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.errors import BosunError
+from bosun.store import queries_pipeline  # noqa: F401  (registers the run_* queries)
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
     from bosun.pipeline.rundir import FinalRecord, RunDir
-
-
-def _queries() -> None:
-    import bosun.store.queries_pipeline  # noqa: F401  (registers the run_* queries)
 
 
 def register_run(
@@ -28,7 +26,6 @@ def register_run(
     pid: int | None,
     detached: bool,
 ) -> None:
-    _queries()
     with ctx.store.transaction() as tx:
         tx.run(
             "run_upsert",
@@ -49,17 +46,15 @@ def register_run(
 
 
 class Recorder:
-    def __init__(self, rundir: RunDir, store: Context | None = None) -> None:
+    def __init__(self, rundir: RunDir, project: Context | None = None) -> None:
         self.rundir = rundir
-        self.store = store
-        if store is not None:
-            _queries()
+        self.project = project
 
     def event(self, name: str, **data: Any) -> None:
         self.rundir.event(name, **data)
 
-    def _store(self, action: str, fn: Any) -> None:
-        if self.store is None:
+    def _to_store(self, action: str, fn: Callable[[], None]) -> None:
+        if self.project is None:
             return
         try:
             fn()
@@ -73,12 +68,12 @@ class Recorder:
             pid=os.getpid(),
             logs_root=str(self.rundir.root),
         )
-        store = self.store
-        if store is not None:
-            self._store(
+        project = self.project
+        if project is not None:
+            self._to_store(
                 "started",
                 lambda: register_run(
-                    store,
+                    project,
                     self.rundir.run_id,
                     graph,
                     str(self.rundir.base),
@@ -90,8 +85,8 @@ class Recorder:
 
     def node_completed(self, node_id: str, status: str, restart_count: int) -> None:
         def write() -> None:
-            assert self.store is not None
-            with self.store.store.transaction() as tx:
+            assert self.project is not None
+            with self.project.store.transaction() as tx:
                 tx.run(
                     "run_progress",
                     run_id=self.rundir.run_id,
@@ -103,7 +98,7 @@ class Recorder:
                     "run.node_completed", self.rundir.run_id, {"node": node_id, "status": status}
                 )
 
-        self._store("node_completed", write)
+        self._to_store("node_completed", write)
 
     def finished(self, record: FinalRecord) -> None:
         """After final.json is on disk: the terminal progress event, then the store."""
@@ -116,8 +111,8 @@ class Recorder:
         )
 
         def write() -> None:
-            assert self.store is not None
-            with self.store.store.transaction() as tx:
+            assert self.project is not None
+            with self.project.store.transaction() as tx:
                 tx.run(
                     "run_finish",
                     run_id=record.run_id,
@@ -133,4 +128,4 @@ class Recorder:
                     record.to_json(),
                 )
 
-        self._store("finished", write)
+        self._to_store("finished", write)

@@ -9,19 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bosun.pipeline.graph import Graph, Node, NodeType
+from bosun.pipeline.graph import Graph, Node
+from bosun.pipeline.nodetypes import Retry
 from bosun.pipeline.outcomes import RETRYABLE_CLASSES, FailureClass, Outcome, StageStatus
-
-NEVER_RETRY = frozenset(
-    {
-        NodeType.START,
-        NodeType.EXIT,
-        NodeType.CONDITIONAL,
-        NodeType.HUMAN,
-        NodeType.PARALLEL,
-        NodeType.FAN_IN,
-    }
-)
 
 
 def _int_attr(value: str) -> int | None:
@@ -53,19 +43,21 @@ class RetryDecision:
 def decide_retry(node: Node, outcome: Outcome, attempt: int, budget: int) -> RetryDecision:
     """After `attempt` runs (1-based), whether to run the node again.
 
-    Tool nodes retry on any failure up to their budget; other nodes only when the failure
-    class is retryable. Markers (start, exit, conditional, human, parallel) never retry.
+    The node type's `retry` trait decides: `any_failure` (tool nodes) retries any failure
+    up to the budget; `by_class` (agent nodes) only a retryable failure class; `never`
+    (start, exit, conditional, human, parallel, fan-in) never retries.
     """
     if not outcome.is_failure:
         return RetryDecision(False, "not a failure")
-    if node.type in NEVER_RETRY:
-        return RetryDecision(False, f"{node.type.value} nodes do not retry")
+    rule = node.kind.retry
+    if rule is Retry.NEVER:
+        return RetryDecision(False, f"{node.type} nodes do not retry")
     if outcome.failure_class == FailureClass.CANCELED:
         return RetryDecision(False, "canceled")
     if attempt > budget:
         return RetryDecision(False, f"retry budget exhausted ({budget})")
-    if node.type is NodeType.TOOL:
-        return RetryDecision(True, "tool nodes retry on any failure")
+    if rule is Retry.ANY_FAILURE:
+        return RetryDecision(True, f"{node.type} nodes retry on any failure")
     if outcome.failure_class in {c.value for c in RETRYABLE_CLASSES}:
         return RetryDecision(True, f"failure class {outcome.failure_class} is retryable")
     return RetryDecision(False, f"failure class {outcome.failure_class} is not retryable")

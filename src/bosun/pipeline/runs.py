@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from bosun.base.clock import iso
 from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json
+from bosun.pipeline.gitrun import GitRun
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir, is_locked, read_final
+from bosun.store import queries_pipeline  # noqa: F401  (registers the run_* queries)
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -118,14 +120,12 @@ def _last_line(path: Path) -> dict[str, Any] | None:
 
 
 def list_runs(
-    runs_dir: Path, store: Context | None = None, limit: int = 200
+    runs_dir: Path, project: Context | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Runs known to the store (visible from launch) and run directories under runs_dir."""
     found: dict[str, dict[str, Any]] = {}
-    if store is not None:
-        import bosun.store.queries_pipeline  # noqa: F401
-
-        with store.store.transaction(write=False) as tx:
+    if project is not None:
+        with project.store.transaction(write=False) as tx:
             rows = tx.all("run_list", status=None, limit=limit)
         for row in rows:
             found[row["logs_root"]] = row
@@ -151,13 +151,11 @@ def list_runs(
     return result[:limit]
 
 
-def find_run(run_id: str, runs_dir: Path, store: Context | None = None) -> Path:
+def find_run(run_id: str, runs_dir: Path, project: Context | None = None) -> Path:
     if (runs_dir / run_id / "manifest.json").exists() or (runs_dir / run_id / "run.pid").exists():
         return runs_dir / run_id
-    if store is not None:
-        import bosun.store.queries_pipeline  # noqa: F401
-
-        with store.store.transaction(write=False) as tx:
+    if project is not None:
+        with project.store.transaction(write=False) as tx:
             row = tx.one("run_get", run_id=run_id)
         if row is not None:
             return Path(row["logs_root"])
@@ -213,12 +211,10 @@ def stop_run(
     return {"run_id": run_id, "pid": pid, "stopped": not pid_alive(pid), "killed": killed}
 
 
-def prune_runs(runs_dir: Path, store: Context | None = None) -> list[dict[str, Any]]:
+def prune_runs(runs_dir: Path, project: Context | None = None) -> list[dict[str, Any]]:
     """Remove clean worktrees of runs that are not running; keep dirty ones and say so."""
-    from bosun.pipeline.gitrun import GitRun
-
     report = []
-    for info in list_runs(runs_dir, store, limit=10_000):
+    for info in list_runs(runs_dir, project, limit=10_000):
         base = Path(info["logs_root"])
         if info["status"] in ("running", "starting") or not (base / "git.json").exists():
             continue

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bosun.base.errors import BosunError
+from bosun.pipeline.dot import parse_dot
+from bosun.pipeline.handlers.registry import NODE_TYPES
 from bosun.web.panels._html import badge, esc
 
 DOT_TIMEOUT = 10.0
@@ -29,6 +32,8 @@ COLOURS = {  # fill, border
     "fail": ("#fecaca", "#b91c1c"),
     "pending": ("#f3f4f6", "#9ca3af"),
 }
+# shapes drawn as they are (the node types' `drawn_shapes`); any other shape is a box
+DRAWN_SHAPES = frozenset(shape for kind in NODE_TYPES for shape in kind.drawn_shapes)
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 128
@@ -80,9 +85,6 @@ def load_run_graph(
     base: Path, running: bool, completions: Sequence[tuple[str, str, str]] = ()
 ) -> RunGraph | None:
     """The run's own copy of its graph with node statuses; None without a readable graph."""
-    from bosun.base.errors import BosunError
-    from bosun.pipeline.dot import parse_dot
-
     try:
         graph = parse_dot((base / "graph.dot").read_text(encoding="utf-8"), str(base))
     except (OSError, UnicodeDecodeError, BosunError):
@@ -117,7 +119,7 @@ def to_dot(graph: RunGraph) -> str:
     for node_id, label, shape in graph.nodes:
         status = graph.statuses.get(node_id, "pending")
         fill, border = COLOURS.get(status, COLOURS["pending"])
-        keep = shape if shape in ("Mdiamond", "Msquare", "diamond", "hexagon") else "box"
+        keep = shape if shape in DRAWN_SHAPES else "box"
         lines.append(
             f"  {_quote(node_id)} [id={_quote('node-' + node_id)}, "
             f"class={_quote('st-' + status)}, label={_quote(label)}, shape={keep}, "

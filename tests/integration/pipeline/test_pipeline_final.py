@@ -10,7 +10,7 @@ import pytest
 from pipeline_helpers import TRANSIENT, events, final, graph, names, options, run, tool
 
 from bosun.base.errors import InvalidInput, InvalidName, LockHeld, NotFound
-from bosun.pipeline.handlers.base import HandlerRegistry, default_registry
+from bosun.pipeline.handlers.registry import HandlerRegistry, default_registry
 from bosun.pipeline.launch import RunRefused, resume_run, start_run
 from bosun.pipeline.outcomes import Outcome
 from bosun.pipeline.rundir import RunLock

@@ -16,6 +16,9 @@ from bosun.cli.common import JSON, output, table
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
+    from bosun.pipeline.detach import Detached
+    from bosun.pipeline.launch import RunOptions
+    from bosun.pipeline.rundir import FinalRecord
 
 
 class RunGroup(TyperGroup):
@@ -54,14 +57,19 @@ def _runs_dir(ctx: Context | None) -> Path:
     return (git_toplevel(Path.cwd()) or Path.cwd()) / STATE_DIR / "runs"
 
 
-def _options(ctx: Context | None, keep_worktree: bool) -> Any:
+def _options(ctx: Context | None, keep_worktree: bool) -> RunOptions:
+    """The options of a run in this process, with every handler registered: the pipeline's
+    own and the layered chain's agent handler (`start`, the detached run process — which is
+    `bosun run start` — and `resume` all come here)."""
+    from bosun.chain.handler import chain_registry
     from bosun.pipeline.launch import RunOptions
 
     opts = RunOptions(
         workspace=Path.cwd(),
         runs_dir=_runs_dir(ctx),
         config=ctx.config if ctx else None,
-        store=ctx,
+        project=ctx,
+        registry=chain_registry(),
         keep_worktree=keep_worktree,
     )
     if ctx is not None:
@@ -75,7 +83,7 @@ def _options(ctx: Context | None, keep_worktree: bool) -> Any:
     return opts
 
 
-def _finished(record: Any, as_json: bool) -> None:
+def _finished(record: FinalRecord, as_json: bool) -> None:
     data = record.to_json()
     output(
         data,
@@ -118,12 +126,7 @@ def start(
         _preflight(graph, ctx, logs_root, as_json)
         return
     if detach:
-        from bosun.pipeline.detach import launch_detached
-
-        now = ctx.clock.now() if ctx else time.time()
-        d = launch_detached(
-            graph, _runs_dir(ctx), Path.cwd(), now, run_id, logs_root, keep_worktree, ctx
-        )
+        d = _detach(ctx, graph, run_id, logs_root, keep_worktree)
         output(
             {
                 "run_id": d.run_id,
@@ -139,6 +142,39 @@ def start(
 
     record = start_run(graph, _options(ctx, keep_worktree), run_id, logs_root)
     _finished(record, as_json)
+
+
+def _detach(
+    ctx: Context | None, graph: Path, run_id: str | None, logs_root: Path | None, keep: bool
+) -> Detached:
+    """Layer 0: inside a project the chain refuses missing runtimes before anything exists
+    and records the launcher once the run process runs."""
+    from bosun.pipeline.detach import launch_detached
+
+    if ctx is None:
+        return launch_detached(
+            graph, _runs_dir(ctx), Path.cwd(), time.time(), run_id, logs_root, keep
+        )
+    from bosun.chain.launcher import register_launcher
+    from bosun.chain.preflight import check_graph_file
+
+    project = ctx
+
+    def launched(d: Detached) -> None:
+        register_launcher(project, d.run_id, d.pid, str(d.logs_root))
+
+    return launch_detached(
+        graph,
+        _runs_dir(ctx),
+        Path.cwd(),
+        ctx.clock.now(),
+        run_id,
+        logs_root,
+        keep,
+        project=ctx,
+        check=lambda path: check_graph_file(project, path),
+        launched=launched,
+    )
 
 
 def _preflight(graph: Path, ctx: Context | None, logs_root: Path | None, as_json: bool) -> None:

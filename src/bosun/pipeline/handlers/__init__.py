@@ -1,21 +1,2 @@
-"""Node handlers and the registry that maps a node's type to its handler."""
-
-from bosun.pipeline.handlers.base import (
-    BranchResult,
-    CancelToken,
-    Handler,
-    HandlerContext,
-    HandlerRegistry,
-    RunContext,
-    default_registry,
-)
-
-__all__ = [
-    "BranchResult",
-    "CancelToken",
-    "Handler",
-    "HandlerContext",
-    "HandlerRegistry",
-    "RunContext",
-    "default_registry",
-]
+"""Node handlers: each node type is a handler class with its traits
+(`bosun.pipeline.nodetypes.NodeKind`); `registry.NODE_TYPES` lists them."""

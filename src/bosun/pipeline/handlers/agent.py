@@ -1,23 +1,29 @@
-"""Agent (codergen) nodes run as supervised sessions through the layered chain
-(guardian → runner → orchestrator); the implementation lives in `bosun.chain`.
+"""Agent (codergen) nodes: the node type, without an implementation.
 
-Without a bosun project there is no agent runtime, and the node fails clearly (structural,
-so it is not retried) instead of pretending.
+The pipeline engine cannot run an agent by itself: the caller registers the handler (the
+CLI registers the layered chain's `bosun.chain.handler.SupervisedAgentHandler`, which
+subclasses `AgentNode`). A run whose registry has no agent handler fails such a node
+clearly (structural, so it is not retried) instead of pretending.
 """
 
 from __future__ import annotations
 
-from bosun.pipeline.handlers.base import HandlerContext
-from bosun.pipeline.outcomes import Outcome
-
-NO_RUNTIME = "no agent runtime configured"
+from bosun.pipeline.nodetypes import NodeKind, NodeType
 
 
-class SupervisedAgent:
-    """Delegates to `bosun.chain.handler` (imported on first use: the chain pulls in the
-    fleet, git and the merge queue, which runs without agent nodes never need)."""
-
-    def run(self, hc: HandlerContext) -> Outcome:
-        from bosun.chain.handler import SupervisedAgentHandler
-
-        return SupervisedAgentHandler().run(hc)
+class AgentNode(NodeKind):
+    name = NodeType.AGENT
+    shapes = ("box",)  # also the type of a node whose shape no type claims
+    aliases = ("codergen",)
+    attributes = (
+        "prompt",
+        "llm_prompt",
+        "prompt_file",
+        "llm_model",
+        "llm_provider",
+        "reasoning_effort",
+        "max_tokens",
+        "max_agent_turns",
+        "runtime",
+        "escalation_models",
+    )

@@ -1,26 +1,28 @@
-"""The handler protocol, what a handler is given, and the registry.
+"""The handler protocol and what a handler is given.
 
 A handler runs one node and returns an `Outcome`; it never routes, retries or writes the
-checkpoint — the engine does. Issue 7's agent runtime plugs in with
-`registry.register(NodeType.AGENT, handler)`.
+checkpoint — the engine does. The registry of handlers is `bosun.pipeline.handlers.registry`.
+
+The graph model is imported for types only: the graph derives its shape table from the
+handler classes, so a handler module must not import it at run time.
 """
 
 from __future__ import annotations
 
-import copy
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bosun.base.clock import Clock
-from bosun.pipeline.graph import Graph, Node, NodeType
 from bosun.pipeline.outcomes import Outcome
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
+    from bosun.pipeline.graph import Graph, Node
     from bosun.pipeline.rundir import RunDir
 
 
@@ -121,9 +123,20 @@ class BranchResult:
 BranchRunner = Callable[[str, str, "RunContext", CancelToken], BranchResult]
 
 
+class Emit(Protocol):
+    """Records a progress event of the run (`progress.ndjson`, and the store in a project)."""
+
+    def __call__(self, name: str, /, **data: Any) -> None: ...
+
+
+def no_events(name: str, /, **data: Any) -> None:
+    """An `Emit` that records nothing."""
+
+
 @dataclass
 class HandlerContext:
-    """Everything a handler may use. `store` is the project's Context (None outside one)."""
+    """Everything a handler may use. `project` is the bosun project's Context (None when the
+    run is outside a project)."""
 
     run_id: str
     graph: Graph
@@ -136,16 +149,14 @@ class HandlerContext:
     sleep: Callable[[float], None]
     cancel: CancelToken
     attempt: int = 1
-    store: Context | None = None
+    project: Context | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     run_branch: BranchRunner | None = None
     merge_branch: Callable[[str], str] | None = None
-    emit: Callable[..., None] = field(default=lambda name, **data: None)
+    emit: Emit = no_events
 
     def env(self) -> dict[str, str]:
         """Environment variables a stage process sees (besides the inherited ones)."""
-        import os
-
         return {
             "BOSUN_RUN_ID": self.run_id,
             "BOSUN_NODE_ID": self.node.id,
@@ -160,40 +171,6 @@ class HandlerContext:
         }
 
 
+@runtime_checkable
 class Handler(Protocol):
     def run(self, hc: HandlerContext) -> Outcome: ...
-
-
-class HandlerRegistry:
-    def __init__(self, handlers: Mapping[str, Handler] | None = None) -> None:
-        self._handlers: dict[str, Handler] = dict(handlers or {})
-
-    def register(self, node_type: NodeType | str, handler: Handler) -> None:
-        self._handlers[str(node_type)] = handler
-
-    def for_node(self, node: Node) -> Handler:
-        return self._handlers[node.type.value]
-
-    def copy(self) -> HandlerRegistry:
-        return HandlerRegistry(copy.copy(self._handlers))
-
-
-def default_registry() -> HandlerRegistry:
-    from bosun.pipeline.handlers.agent import SupervisedAgent
-    from bosun.pipeline.handlers.human import HumanGate
-    from bosun.pipeline.handlers.parallel import FanIn, FanOut
-    from bosun.pipeline.handlers.simple import Conditional, Exit, Start
-    from bosun.pipeline.handlers.tool import ToolHandler
-
-    return HandlerRegistry(
-        {
-            NodeType.START.value: Start(),
-            NodeType.EXIT.value: Exit(),
-            NodeType.TOOL.value: ToolHandler(),
-            NodeType.AGENT.value: SupervisedAgent(),
-            NodeType.CONDITIONAL.value: Conditional(),
-            NodeType.HUMAN.value: HumanGate(),
-            NodeType.PARALLEL.value: FanOut(),
-            NodeType.FAN_IN.value: FanIn(),
-        }
-    )

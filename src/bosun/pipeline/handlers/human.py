@@ -17,6 +17,7 @@ from bosun.base.errors import InvalidInput
 from bosun.base.paths import atomic_write_json
 from bosun.pipeline.edges import normalise_label
 from bosun.pipeline.handlers.base import HandlerContext
+from bosun.pipeline.nodetypes import NodeKind, NodeType, Retry
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure, success
 
 POLL = 0.1
@@ -32,7 +33,14 @@ def write_answer(base: Path, node_id: str, choice: str) -> Path:
     return path
 
 
-class HumanGate:
+class HumanGate(NodeKind):
+    name = NodeType.HUMAN
+    shapes = ("hexagon",)
+    aliases = ("human",)
+    attributes = ("human.default_choice", "human.timeout", "question")
+    drawn_shapes = ("hexagon",)
+    retry = Retry.NEVER
+
     def run(self, hc: HandlerContext) -> Outcome:
         node = hc.node
         edges = hc.graph.outgoing(node.id)

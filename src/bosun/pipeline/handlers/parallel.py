@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
-from bosun.pipeline.graph import Graph, NodeType
 from bosun.pipeline.handlers.base import BranchResult, HandlerContext
+from bosun.pipeline.nodetypes import NodeKind, NodeType, Retry
 from bosun.pipeline.outcomes import FailureClass, Outcome, StageStatus, failure
 
+if TYPE_CHECKING:
+    from bosun.pipeline.graph import Graph
+
+JOIN_POLICIES = ("wait_all", "first_success", "k_of_n", "quorum")
 _RANK = {StageStatus.SUCCESS.value: 0, StageStatus.PARTIAL_SUCCESS.value: 1}
 
 
@@ -38,7 +43,7 @@ def find_join_node(graph: Graph, fan_node: str) -> str | None:
                     nxt.append(edge.target)
         frontier = nxt
     for nid in order:
-        if nid in common and graph.nodes[nid].type is NodeType.FAN_IN:
+        if nid in common and graph.nodes[nid].type == NodeType.FAN_IN:
             return nid
     return None
 
@@ -86,7 +91,12 @@ def _common_class(bad: list[BranchResult]) -> FailureClass:
     return FailureClass.DETERMINISTIC
 
 
-class FanOut:
+class FanOut(NodeKind):
+    name = NodeType.PARALLEL
+    shapes = ("component",)
+    attributes = ("join_policy", "max_parallel", "k", "quorum_fraction", "error_policy")
+    retry = Retry.NEVER
+
     def run(self, hc: HandlerContext) -> Outcome:
         node, graph = hc.node, hc.graph
         starts = list(dict.fromkeys(e.target for e in graph.outgoing(node.id)))
@@ -140,7 +150,13 @@ class FanOut:
         )
 
 
-class FanIn:
+class FanIn(NodeKind):
+    name = NodeType.FAN_IN
+    shapes = ("tripleoctagon",)
+    aliases = ("fan_in",)
+    retry = Retry.NEVER
+    deterministic_failure_ends_run = True
+
     def run(self, hc: HandlerContext) -> Outcome:
         results = hc.context.get("parallel.results") or []
         if not results:

@@ -16,6 +16,7 @@ import subprocess
 from bosun.base.durations import parse_duration
 from bosun.base.errors import InvalidInput
 from bosun.pipeline.handlers.base import HandlerContext
+from bosun.pipeline.nodetypes import NodeKind, NodeType, Retry
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure, success
 
 OUTPUT_LIMIT = 8000
@@ -40,7 +41,12 @@ def kill_group(proc: subprocess.Popen[bytes], grace: float = KILL_GRACE) -> None
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-class ToolHandler:
+class ToolHandler(NodeKind):
+    name = NodeType.TOOL
+    shapes = ("parallelogram",)
+    attributes = ("tool_command",)
+    retry = Retry.ANY_FAILURE
+
     def run(self, hc: HandlerContext) -> Outcome:
         node = hc.node
         command = node.get("tool_command").strip()

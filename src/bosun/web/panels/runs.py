@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bosun.base.clock import iso
 from bosun.base.errors import NotFound
-from bosun.web.graph import load_run_graph, render_graph
+from bosun.pipeline import runs as pipeline
+from bosun.web.graph import RunGraph, load_run_graph, render_graph, render_svg, to_dot
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import badge, esc, more, table
 
@@ -21,23 +23,19 @@ LIVE = frozenset({"running", "starting"})
 
 
 def list_runs(view: View) -> list[dict[str, Any]]:
-    from bosun.pipeline.runs import list_runs as pipeline_runs
-
     if view.runs_dir is None:
         return []
-    return pipeline_runs(view.runs_dir, view.ctx, limit=view.rows)
+    return pipeline.list_runs(view.runs_dir, view.ctx, limit=view.rows)
 
 
 def run_detail(view: View, run_id: str) -> dict[str, Any]:
     """`bosun run status --json` of one run plus `graph`; NotFound for an unknown id."""
-    from bosun.pipeline.runs import find_run, run_status
-
     if view.runs_dir is None:
         raise NotFound(f"no run {run_id!r}", "list runs with `bosun run list`")
-    base = find_run(run_id, view.runs_dir, view.ctx)
+    base = pipeline.find_run(run_id, view.runs_dir, view.ctx)
     if not base.is_dir():
         raise NotFound(f"no run {run_id!r}", "its run directory is gone")
-    status = run_status(base)
+    status = pipeline.run_status(base)
     status.pop("final", None)
     graph = load_run_graph(
         Path(base), status["status"] in LIVE, _completions(view, status["run_id"])
@@ -48,8 +46,6 @@ def run_detail(view: View, run_id: str) -> dict[str, Any]:
 
 def run_svg(view: View, run_id: str) -> str:
     """The run's graph as SVG; NotFound for an unknown run, no graph, or no `dot`."""
-    from bosun.web.graph import render_svg, to_dot
-
     detail = run_detail(view, run_id)
     graph = load_run_graph(
         Path(detail["logs_root"]), detail["status"] in LIVE, _completions(view, run_id)
@@ -66,8 +62,6 @@ def run_svg(view: View, run_id: str) -> str:
 
 def _completions(view: View, run_id: str) -> list[tuple[str, str, str]]:
     """(iso time, node, status) of the run's `run.node_completed` events."""
-    from bosun.base.clock import iso
-
     events = view.ctx.events.tail(200, kind="run.node_completed", subject=run_id)
     return [(iso(e.ts) or "", str(e.data.get("node")), str(e.data.get("status"))) for e in events]
 
@@ -100,8 +94,6 @@ def data(view: View, params: Mapping[str, str]) -> Data:
 
 
 def _graph_html(selected: dict[str, Any]) -> str:
-    from bosun.web.graph import RunGraph
-
     nodes = selected.get("graph_nodes")
     if not nodes:
         return '<p class="empty">no readable graph.dot in this run directory</p>'

@@ -1,0 +1,103 @@
+"""The attribute vocabulary of the DOT dialect: which graph, node and edge attributes a
+graph may set without an `unknown_attribute` warning."""
+
+from __future__ import annotations
+
+from bosun.pipeline.handlers.registry import NODE_TYPES
+
+VISUAL = {
+    "label",
+    "color",
+    "fillcolor",
+    "style",
+    "fontname",
+    "fontsize",
+    "fontcolor",
+    "width",
+    "height",
+    "tooltip",
+    "penwidth",
+    "xlabel",
+    "group",
+    "margin",
+    "comment",
+    "id",
+    "URL",
+    "href",
+    "peripheries",
+    "fixedsize",
+    "orientation",
+    "sides",
+    "regular",
+    "rank",
+}
+GRAPH_ATTRS = VISUAL | {
+    "goal",
+    "model_stylesheet",
+    "default_max_retries",
+    "default_max_retry",
+    "retry_target",
+    "fallback_retry_target",
+    "default_fidelity",
+    "max_restarts",
+    "loop_restart_signature_limit",
+    "loop_restart_persist_keys",
+    "max_node_visits",
+    "max_goal_gate_retries",
+    "allow_completed_with_failures",
+    "stall_timeout",
+    "rankdir",
+    "splines",
+    "nodesep",
+    "ranksep",
+    "bgcolor",
+    "compound",
+    "concentrate",
+    "newrank",
+    "ordering",
+    "pad",
+    "size",
+    "ratio",
+    "labelloc",
+    "labeljust",
+    "context_fidelity_default",
+    "context_thread_default",
+}
+COMMON_NODE_ATTRS = VISUAL | {
+    "shape",
+    "type",
+    "node_type",
+    "max_retries",
+    "goal_gate",
+    "retry_target",
+    "fallback_retry_target",
+    "fidelity",
+    "thread_id",
+    "class",
+    "timeout",
+    "auto_status",
+    "allow_partial",
+    "outputs",
+}
+# every node attribute a node type reads is declared by that type (`NodeKind.attributes`)
+NODE_ATTRS = COMMON_NODE_ATTRS | {a for kind in NODE_TYPES for a in kind.attributes}
+EDGE_ATTRS = VISUAL | {
+    "condition",
+    "weight",
+    "fidelity",
+    "thread_id",
+    "loop_restart",
+    "arrowhead",
+    "arrowtail",
+    "dir",
+    "constraint",
+    "headport",
+    "tailport",
+    "minlen",
+}
+
+KNOWN_PREFIXES = ("retry.backoff.", "manager.", "stack.", "tool_hooks.", "git.", "x.", "meta.")
+
+
+def known_attribute(key: str, allowed: set[str]) -> bool:
+    return key in allowed or key.startswith(KNOWN_PREFIXES)
