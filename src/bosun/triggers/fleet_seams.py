@@ -53,7 +53,8 @@ class SessionActivityView(Protocol):
 
 class AgentFleet(Protocol):
     """The fleet operations the trigger engine uses. Failures raise `BosunError`s whose
-    `code` says what happened (see `CLASSIFY`)."""
+    `code` says what happened (see `CLASSIFY`). Results typed `object` are not read: only
+    whether they raised (and, for `session`, whether there is one)."""
 
     def activity(self, role: str, name: str) -> SessionActivityView: ...
 
