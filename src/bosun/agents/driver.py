@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
+from bosun.agents.fleet import Fleet
 from bosun.runtime.delivery import DeliveryConfig
+from bosun.runtime.tmux import TmuxRuntime
 
 if TYPE_CHECKING:
-    from bosun.agents.fleet import Fleet
     from bosun.core.context import Context
-    from bosun.runtime.tmux import TmuxRuntime
 
 
 def tmux_socket_name(ctx: Context) -> str:
@@ -23,8 +23,6 @@ def tmux_socket_name(ctx: Context) -> str:
 
 
 def project_runtime(ctx: Context) -> TmuxRuntime:
-    from bosun.runtime.tmux import TmuxRuntime
-
     home = ctx.paths.home if ctx.paths else None
     return TmuxRuntime(
         tmux_socket_name(ctx),
@@ -36,6 +34,4 @@ def project_runtime(ctx: Context) -> TmuxRuntime:
 
 def project_fleet(ctx: Context) -> Fleet:
     """The project's fleet: its agent sessions on the project's tmux server."""
-    from bosun.agents.fleet import Fleet
-
     return Fleet(ctx, project_runtime(ctx))

@@ -8,35 +8,37 @@ changes state commits with its event; no transaction is held while a process sta
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket as socketlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.activity import NO_SESSION, SessionActivity, running_activity
+from bosun.agents.claude.prepare import prepare_runtime
 from bosun.agents.seance import build_seance_prompt
 from bosun.agents.sessions import (
     AgentSession,
     all_current_sessions,
+    close_session,
     current_session,
-    end_session,
     live_sessions,
     record_session,
 )
-from bosun.base.errors import BosunError, Conflict, InvalidInput, NotFound, RuntimeFailure
+from bosun.agents.worktree_choice import choose_worktree, explicit_worktree, project_root
+from bosun.base.errors import Conflict, InvalidInput, NotFound, RuntimeFailure
 from bosun.base.ids import session_uuid
-from bosun.base.names import check_name
-from bosun.core.prime import build_prime
-from bosun.core.records import IdentityStatus
+from bosun.base.names import check_name, split_identity
+from bosun.core.prime import PrimeBlock, build_prime
+from bosun.core.records import Identity, IdentityStatus
 from bosun.runtime.env import session_environment
+from bosun.runtime.presets import Preset, get_preset
 from bosun.runtime.protocol import LaunchSpec, Liveness, LivenessState, Runtime, SessionHandle
 from bosun.runtime.readiness import screen_tail, wait_until_ready
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
-    from bosun.runtime.presets import Preset
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,6 @@ class Fleet:
     # -- lookups --------------------------------------------------------------------------
 
     def preset(self, name: str) -> Preset:
-        from bosun.runtime.presets import get_preset
-
         return get_preset(name, self.ctx.paths.runtimes if self.ctx.paths else None)
 
     def session(self, role: str, name: str) -> AgentSession | None:
@@ -108,8 +108,6 @@ class Fleet:
     def resolve(self, ref: str) -> tuple[str, str]:
         """`ROLE/NAME`, or a bare NAME when exactly one identity has it."""
         if "/" in ref:
-            from bosun.base.names import split_identity
-
             return split_identity(ref)
         check_name(ref)
         matches = [i for i in self.ctx.identities.list() if i.name == ref]
@@ -119,6 +117,15 @@ class Fleet:
             refs = ", ".join(i.ref for i in matches)
             raise InvalidInput(f"{ref!r} is ambiguous: {refs}", "give ROLE/NAME")
         return matches[0].role, matches[0].name
+
+    def activity(self, role: str, name: str) -> SessionActivity:
+        """Whether the identity's session is there and running, and when it last was active."""
+        session = self.session(role, name)
+        if session is None:
+            return NO_SESSION
+        if not session.live:
+            return SessionActivity(True, False, f"ended: {session.end_reason}")
+        return running_activity(self.runtime, self.handle(session))
 
     def require_live(self, role: str, name: str) -> tuple[AgentSession, SessionHandle]:
         session = self.session(role, name)
@@ -137,7 +144,8 @@ class Fleet:
         preset = self.preset(req.preset)
         preset.resolve_binary(preset.launch_argv())  # a missing binary fails before anything
         if req.worktree not in ("auto", "none"):
-            self._explicit_worktree(req.worktree)  # refuse a bad path before anything changes
+            # refuse a bad path before anything changes
+            explicit_worktree(project_root(self.ctx), req.worktree)
         existing = self.session(req.role, req.name)
         if existing is not None and existing.live:
             live = self.runtime.liveness(self.handle(existing))
@@ -157,7 +165,7 @@ class Fleet:
         )
         if req.work_id:
             self.ctx.hooks.pin(req.role, req.name, req.work_id)
-        cwd = self._worktree(req)
+        cwd = choose_worktree(self.ctx, req.name, req.worktree)
         if str(cwd) != (identity.worktree or ""):
             self.ctx.identities.create(req.role, req.name, worktree=str(cwd))
         return self._launch(
@@ -172,37 +180,19 @@ class Fleet:
             reason="spawn",
         )
 
-    def _worktree(self, req: SpawnRequest) -> Path:
-        root = self._root()
-        if req.worktree == "none":
-            return root
-        if req.worktree == "auto":
-            from bosun.gitops.worktrees import Worktrees
-
-            assert self.ctx.paths is not None
-            # the identity's own worktree: reused even when dirty (it holds its work)
-            tree = Worktrees(self.ctx.paths, self.ctx.config).create(req.name, allow_dirty=True)
-            return Path(tree.path)
-        return self._explicit_worktree(req.worktree)
-
-    def _explicit_worktree(self, value: str) -> Path:
-        root = self._root()
-        path = Path(value).expanduser().resolve()
-        try:
-            path.relative_to(root)
-        except ValueError:
-            raise InvalidInput(
-                f"worktree {path} is outside the repository {root}",
-                "use --worktree auto, none, or a path inside the repository",
-            ) from None
-        if not path.is_dir():
-            raise InvalidInput(f"worktree {path} does not exist", "create it or use auto")
-        return path
-
-    def _root(self) -> Path:
-        if self.ctx.paths is None:
-            raise InvalidInput("agents need a project", "run `bosun init` in your repository")
-        return self.ctx.paths.root
+    def spawn_identity(self, identity: Identity, prompt: str) -> AgentSession:
+        """Spawn a registered identity from its record: its runtime (claude when none is
+        recorded), its worktree (a new one when none is), its crew flag; `prompt` first."""
+        return self.spawn(
+            SpawnRequest(
+                name=identity.name,
+                role=identity.role,
+                preset=identity.runtime or "claude",
+                prompt=prompt,
+                worktree=identity.worktree or "auto",
+                crew=identity.crew,
+            )
+        )
 
     def _launch(
         self,
@@ -230,7 +220,7 @@ class Fleet:
                         tx, role, name, session_id=session_id, reason=reason
                     )
         argv_prompt = prompt if preset.prompt_mode == "argument" else None
-        settings_file = self._prepare_runtime(preset, cwd)
+        settings_file = prepare_runtime(self.ctx, preset, cwd)
         if resume_id:
             argv = preset.resume(
                 resume_id, prompt=argv_prompt, settings_file=settings_file, cwd=str(cwd)
@@ -246,7 +236,7 @@ class Fleet:
                 **preset.set_env,
                 **extra_env,
                 "BOSUN_IDENTITY": f"{role}/{name}",
-                "BOSUN_HOME": str(self._root()),
+                "BOSUN_HOME": str(project_root(self.ctx)),
                 "BOSUN_INCARNATION": str(identity.incarnation),
             },
             unset=preset.unset_env,
@@ -316,23 +306,6 @@ class Fleet:
             self.runtime.send(handle, prompt)
         return self.session(role, name) or session
 
-    def _prepare_runtime(self, preset: Preset, cwd: Path) -> str | None:
-        """Claude Code: bosun's hook settings file, and the folder-trust answer for the
-        worktree written the documented way (configurable off; the screen is the fallback)."""
-        if preset.trust == "claude_json" and self.ctx.config.get("runtime.claude_trust"):
-            from bosun.runtime.claude_trust import pre_accept_for_worktree
-
-            with contextlib.suppress(BosunError):  # the dialog is then answered on screen
-                pre_accept_for_worktree(cwd)
-        if preset.hooks != "claude" or self.ctx.paths is None:
-            return None
-        from bosun.agents.claude.install import install, settings_path
-
-        path = settings_path(self.ctx.paths.home)
-        if not path.exists():
-            install(self.ctx.paths.home)
-        return str(path)
-
     # -- restart, stop --------------------------------------------------------------------
 
     def restart(
@@ -366,7 +339,7 @@ class Fleet:
         identity = self.ctx.identities.get(role, name)
         known_id = previous.session_id or identity.session_id  # e.g. recorded by a hook
         resume_id = known_id if not fresh and preset.can_resume and known_id else None
-        cwd = Path(previous.worktree) if previous.worktree else self._root()
+        cwd = Path(previous.worktree) if previous.worktree else project_root(self.ctx)
         prompt = build_seance_prompt(_next_incarnation(prime, identity.incarnation + 1), how, tail)
         return self._launch(
             role,
@@ -393,21 +366,11 @@ class Fleet:
         self, session: AgentSession, live: Liveness, reason: str, *, crashed: bool = False
     ) -> None:
         with self.ctx.store.transaction() as tx:
-            if end_session(tx, session, live.exit_code, reason):
-                tx.emit(
-                    "agent.ended",
-                    session.ref,
-                    {
-                        "incarnation": session.incarnation,
-                        "exit_code": live.exit_code,
-                        "signal": live.signal,
-                        "reason": reason,
-                    },
+            ended = close_session(tx, session, reason, exit_code=live.exit_code, signal=live.signal)
+            if ended and crashed:
+                self.ctx.identities.set_status_in(
+                    tx, session.role, session.name, IdentityStatus.CRASHED, reason
                 )
-                if crashed:
-                    self.ctx.identities.set_status_in(
-                        tx, session.role, session.name, IdentityStatus.CRASHED, reason
-                    )
 
     # -- talking to a session -------------------------------------------------------------
 
@@ -431,7 +394,5 @@ class Fleet:
         return self.runtime.capture(handle, lines)
 
 
-def _next_incarnation(prime: Any, incarnation: int) -> Any:
-    from dataclasses import replace
-
+def _next_incarnation(prime: PrimeBlock, incarnation: int) -> PrimeBlock:
     return replace(prime, identity=replace(prime.identity, incarnation=incarnation))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +48,6 @@ class AgentSession:
 
     @property
     def extra_env(self) -> dict[str, str]:
-        import json
-
         return dict(json.loads(self.env or "{}"))
 
     def to_json(self) -> dict[str, Any]:
@@ -104,3 +103,29 @@ def end_session(tx: Tx, session: AgentSession, exit_code: int | None, reason: st
             end_reason=reason,
         )
     )
+
+
+def emit_ended(
+    tx: Tx, session: AgentSession, reason: str, *, exit_code: int | None, signal: int | None = None
+) -> None:
+    """The one place the `agent.ended` event is built: incarnation, exit_code, signal, reason."""
+    tx.emit(
+        "agent.ended",
+        session.ref,
+        {
+            "incarnation": session.incarnation,
+            "exit_code": exit_code,
+            "signal": signal,
+            "reason": reason,
+        },
+    )
+
+
+def close_session(
+    tx: Tx, session: AgentSession, reason: str, *, exit_code: int | None, signal: int | None = None
+) -> bool:
+    """End the session and record `agent.ended`, once; False when it had already ended."""
+    if not end_session(tx, session, exit_code, reason):
+        return False
+    emit_ended(tx, session, reason, exit_code=exit_code, signal=signal)
+    return True

@@ -47,6 +47,7 @@ class FakeSession:
     prompts: list[str] = field(default_factory=list)
     exit_code: int | None = None
     trusting: bool = False
+    activity: float = field(default_factory=time.time)  # last screen change or input
 
     @property
     def alive(self) -> bool:
@@ -62,6 +63,7 @@ class FakeRuntime:
         attach=False,
         exit_status=True,
         survives_bosun=False,
+        reports_activity=True,
     )
 
     def __init__(self, fail: FailMode = FailMode.NONE, delivery: DeliveryConfig | None = None):
@@ -154,6 +156,7 @@ class FakeRuntime:
                 code="not_ready",
             )
         size = len(payload.encode("utf-8"))
+        session.activity = time.time()
         session.lines[-1] = "app> " + payload.replace("\n", " ")
         if submit and payload:
             self._take(session, payload)
@@ -174,6 +177,7 @@ class FakeRuntime:
             raise RuntimeFailure(
                 f"session {handle.session} is not running", "relaunch it", code="session_dead"
             )
+        session.activity = time.time()
         if key == "C-c":
             session.exit_code = INTERRUPTED
         elif session.trusting and key in ("1", "Enter"):
@@ -193,6 +197,10 @@ class FakeRuntime:
         if live.dead:
             return ScreenState.DEAD
         return classify(self.capture(handle, 50), handle.patterns)
+
+    def last_activity(self, handle: SessionHandle) -> float | None:
+        session = self.sessions.get(handle.target)
+        return None if session is None else session.activity
 
     def stop(self, handle: SessionHandle, grace: float = 5.0) -> Liveness:
         session = self.sessions.get(handle.target)

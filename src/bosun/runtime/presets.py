@@ -17,12 +17,12 @@ import string
 import sys
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bosun.base.errors import ConfigError, NotFound, RuntimeFailure
-from bosun.runtime.preset_schema import validate
+from bosun.runtime.preset_schema import schema_of, setting, validate
 from bosun.runtime.screen import ScreenPatterns
 
 BUILTIN_DIR = Path(__file__).with_name("presets")
@@ -33,27 +33,33 @@ PLACEHOLDERS = frozenset(
 
 @dataclass(frozen=True)
 class Preset:
-    name: str
-    description: str
-    argv: tuple[str, ...]
-    install: str = ""
-    driver: str = "tmux"
-    prompt_mode: str = "argument"  # argument | send | none
-    prompt_args: tuple[str, ...] = ()
-    session_id_args: tuple[str, ...] = ()  # bosun generates and stores the id when set
-    resume_argv: tuple[str, ...] = ()  # empty: the CLI cannot resume a conversation
-    headless_argv: tuple[str, ...] = ()  # print mode for the subprocess driver
-    hooks: str = "none"  # claude | none
-    hook_args: tuple[str, ...] = ()
-    context_source: str = "none"  # statusline | sim_file | none
-    gupp_compatible: bool = False
-    config_file_fallback: bool = False
-    trust: str = "none"  # claude_json | screen | none
-    unset_env: tuple[str, ...] = ()
-    set_env: Mapping[str, str] = field(default_factory=dict)
-    ready_timeout: float = 30.0
-    screen: ScreenPatterns = field(default_factory=ScreenPatterns)
-    source: str = ""
+    """One runtime preset. Every field declared with `setting` is a field of the preset
+    file, validated from this declaration (preset_schema.py); adding one is one line here."""
+
+    name: str = setting("str")  # filled from the file name
+    description: str = setting("str")
+    argv: tuple[str, ...] = setting("words", placeholders=True)
+    install: str = setting("str", "")
+    driver: str = setting("str", "tmux", choices=("tmux", "subprocess"))
+    prompt_mode: str = setting("str", "argument", choices=("argument", "send", "none"))
+    prompt_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    # bosun generates and stores the id when set
+    session_id_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    # empty: the CLI cannot resume a conversation
+    resume_argv: tuple[str, ...] = setting("words", (), placeholders=True)
+    # print mode for the subprocess driver
+    headless_argv: tuple[str, ...] = setting("words", (), placeholders=True)
+    hooks: str = setting("str", "none", choices=("claude", "none"))
+    hook_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    context_source: str = setting("str", "none", choices=("statusline", "sim_file", "none"))
+    gupp_compatible: bool = setting("bool", False)
+    config_file_fallback: bool = setting("bool", False)
+    trust: str = setting("str", "none", choices=("claude_json", "screen", "none"))
+    unset_env: tuple[str, ...] = setting("words", ())
+    set_env: Mapping[str, str] = setting("env", factory=dict)
+    ready_timeout: float = setting("number", 30.0)
+    screen: ScreenPatterns = setting("table", factory=ScreenPatterns)
+    source: str = ""  # the file it was read from (not a file field)
 
     @property
     def can_resume(self) -> bool:
@@ -165,15 +171,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build(name: str, raw: dict[str, Any], source: str) -> Preset:
-    data = validate(raw, source, name)
-    for key in (
-        "argv",
-        "prompt_args",
-        "session_id_args",
-        "resume_argv",
-        "headless_argv",
-        "hook_args",
-    ):
+    data = validate(raw, source, name, Preset)
+    for key, spec in schema_of(Preset).items():
+        if not spec.placeholders:
+            continue
         for word in data.get(key, ()):
             for _, field_name, _, _ in string.Formatter().parse(word):
                 if field_name is not None and field_name not in PLACEHOLDERS:

@@ -1,4 +1,5 @@
-"""The runtime driver protocol: launch, liveness, send, capture, screen state, stop.
+"""The runtime driver protocol: launch, liveness, send, capture, screen state, last
+activity, stop.
 
 Every driver (tmux, subprocess, fake) implements `Runtime` and passes the one conformance
 suite. Records here are frozen; a driver never keeps state that another bosun process
@@ -69,6 +70,7 @@ class Capabilities:
     attach: bool  # a person can attach to the session
     exit_status: bool  # a dead session's exit code can be read back
     survives_bosun: bool  # the session outlives the bosun process that launched it
+    reports_activity: bool  # last_activity() reads when the session last drew or took input
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,11 @@ class Runtime(Protocol):
         """The last `lines` lines of the session's screen or output."""
 
     def screen_state(self, handle: SessionHandle) -> ScreenState: ...
+
+    def last_activity(self, handle: SessionHandle) -> float | None:
+        """When the session last changed its screen/output or took input (epoch seconds);
+        None when the driver cannot tell (`capabilities.reports_activity` is false) or the
+        session is gone."""
 
     def stop(self, handle: SessionHandle, grace: float = 5.0) -> Liveness:
         """Interrupt, then terminate, then kill; returns the final liveness (dead)."""

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bosun.runtime.preset_schema import setting
+
 
 class ScreenState(StrEnum):
     READY = "ready"
@@ -30,19 +32,22 @@ RULES = ("priority", "last_match")
 
 @dataclass(frozen=True)
 class ScreenPatterns:
-    """Regular expressions (searched per line) that recognise a preset's screens."""
+    """Regular expressions (searched per line) that recognise a preset's screens; each field
+    is also a field of a preset file's `[screen]` table."""
 
-    ready: tuple[str, ...] = ()
-    busy: tuple[str, ...] = ()
-    waiting: tuple[str, ...] = ()
-    composer: str = ""  # the input line; a named group `input` holds what was typed
-    ack: tuple[str, ...] = ()  # lines that show a prompt was taken
-    paste_placeholder: str = ""  # the composer shows this instead of pasted text
-    trust_dialog: str = ""  # the folder-trust question
-    trust_answer: tuple[str, ...] = ()  # keys that accept it ("1", "Enter")
-    rule: str = "priority"
-    window: int = 12
-    settle: float = 0.0  # seconds to wait after the composer first appears
+    ready: tuple[str, ...] = setting("regexes", ())
+    busy: tuple[str, ...] = setting("regexes", ())
+    waiting: tuple[str, ...] = setting("regexes", ())
+    # the input line; a named group `input` holds what was typed
+    composer: str = setting("regex", "")
+    ack: tuple[str, ...] = setting("regexes", ())  # lines that show a prompt was taken
+    # the composer shows this instead of pasted text
+    paste_placeholder: str = setting("regex", "")
+    trust_dialog: str = setting("regex", "")  # the folder-trust question
+    trust_answer: tuple[str, ...] = setting("words", ())  # keys that accept it ("1", "Enter")
+    rule: str = setting("str", "priority", choices=RULES)
+    window: int = setting("int", 12)
+    settle: float = setting("number", 0.0)  # seconds to wait after the composer first appears
 
     @property
     def can_verify(self) -> bool:

@@ -42,6 +42,7 @@ class SubprocessRuntime:
         attach=False,
         exit_status=True,
         survives_bosun=False,
+        reports_activity=True,
     )
 
     def __init__(self, log_dir: Path, delivery: DeliveryConfig | None = None) -> None:
@@ -50,6 +51,7 @@ class SubprocessRuntime:
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
         self._logs: dict[int, IO[bytes]] = {}
         self._names: dict[int, str] = {}
+        self._inputs: dict[int, float] = {}  # when bosun last wrote to each session's stdin
 
     def launch(self, spec: LaunchSpec) -> SessionHandle:
         if not spec.argv:
@@ -133,6 +135,7 @@ class SubprocessRuntime:
         try:
             proc.stdin.write(text.encode("utf-8"))
             proc.stdin.flush()
+            self._inputs[proc.pid] = time.time()
         except (BrokenPipeError, ValueError, OSError) as exc:
             raise RuntimeFailure(
                 "the session closed its input; the text was not delivered",
@@ -186,6 +189,15 @@ class SubprocessRuntime:
         if live.dead:
             return ScreenState.DEAD
         return classify(self.capture(handle, 50), handle.patterns)
+
+    def last_activity(self, handle: SessionHandle) -> float | None:
+        """The later of the log file's last write (output) and bosun's last input."""
+        try:
+            output = os.stat(handle.log).st_mtime if handle.log else None
+        except OSError:
+            output = None
+        stamps = [t for t in (output, self._inputs.get(handle.pid or 0)) if t is not None]
+        return max(stamps) if stamps else None
 
     def stop(self, handle: SessionHandle, grace: float = 5.0) -> Liveness:
         for sig, wait in (

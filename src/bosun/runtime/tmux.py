@@ -50,6 +50,7 @@ class TmuxRuntime:
         attach=True,
         exit_status=True,
         survives_bosun=True,
+        reports_activity=True,
     )
 
     def __init__(
@@ -218,6 +219,14 @@ class TmuxRuntime:
             return classify(self.screen(handle), handle.patterns)
         except (ServerGone, TargetGone):
             return ScreenState.DEAD
+
+    def last_activity(self, handle: SessionHandle) -> float | None:
+        """tmux's `#{window_activity}`: when the pane last drew anything."""
+        try:
+            stamp = self.tmux.display(handle.target, "#{window_activity}").strip()
+            return float(stamp) if stamp else None
+        except (RuntimeFailure, ValueError):
+            return None
 
     # -- act --------------------------------------------------------------------------
 

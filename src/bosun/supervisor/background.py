@@ -82,11 +82,14 @@ class TriggerEngine(threading.Thread):
         self._worker: object | None = None
 
     def run(self) -> None:
+        from bosun.agents.driver import project_fleet
         from bosun.triggers.engine import build_worker
+        from bosun.triggers.fleet_seams import fleet_seams
 
         ctx = self.open_ctx()
         try:
-            worker = build_worker(ctx, log=lambda line: logger.info("triggers: %s", line))
+            seams = fleet_seams(project_fleet(ctx)) if ctx.paths is not None else None
+            worker = build_worker(ctx, seams, log=lambda line: logger.info("triggers: %s", line))
             self._worker = worker
             stopper = threading.Thread(target=self._stop_when_asked, args=(worker,), daemon=True)
             stopper.start()

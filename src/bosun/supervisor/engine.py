@@ -239,7 +239,7 @@ class Supervisor:
     ) -> None:
         """Exit code 0 is not a crash. With unfinished work on the hook the identity goes to
         the resume queue (bounded revivals); otherwise its session simply ended."""
-        from bosun.agents.sessions import end_session
+        from bosun.agents.sessions import emit_ended, end_session
 
         with self.ctx.store.transaction() as tx:
             if not end_session(tx, session, 0, "exited cleanly"):
@@ -254,11 +254,7 @@ class Supervisor:
                     "hook_unfinished": bool(hook and hook.unfinished),
                 },
             )
-            tx.emit(
-                "agent.ended",
-                session.ref,
-                {"incarnation": session.incarnation, "exit_code": 0, "reason": "exited cleanly"},
-            )
+            emit_ended(tx, session, "exited cleanly", exit_code=0)
         if hook is not None and hook.unfinished:
             ending = SessionEnding(
                 identity=session.ref,

@@ -214,22 +214,15 @@ class Recovery:
             )
 
     def quarantine(self, session: AgentSession, reason: str, found: Detection) -> None:
-        from bosun.agents.sessions import end_session
+        from bosun.agents.sessions import close_session
 
         live = self.fleet.runtime.liveness(self.fleet.handle(session))
         if session.live and not live.dead:
             live = self.fleet.runtime.stop(self.fleet.handle(session), grace=2.0)
         with self.ctx.store.transaction() as tx:
-            if session.live and end_session(tx, session, live.exit_code, "quarantined"):
-                tx.emit(
-                    "agent.ended",
-                    session.ref,
-                    {
-                        "incarnation": session.incarnation,
-                        "exit_code": live.exit_code,
-                        "signal": live.signal,
-                        "reason": "quarantined",
-                    },
+            if session.live:
+                close_session(
+                    tx, session, "quarantined", exit_code=live.exit_code, signal=live.signal
                 )
             self.ctx.identities.set_status_in(
                 tx, session.role, session.name, IdentityStatus.QUARANTINED, reason

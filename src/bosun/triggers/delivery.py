@@ -1,7 +1,8 @@
 """The delivery seam: how a trigger reaches a session, and how failures are classified.
 
-The trigger engine never drives tmux itself. It talks to four small protocols, which the
-runtime layer implements (and tests replace with recording fakes):
+The trigger engine never drives tmux itself. It talks to four small protocols, which
+`bosun.triggers.fleet_seams` implements over the fleet its caller passes (and tests replace
+with recording fakes):
 
 - `Deliverer`: the target's session state (live/dead/missing, last activity) and safe text
   delivery into a live session, classified `delivered`, `target_gone`, `pane_dead`,
@@ -19,12 +20,9 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from bosun.core.records import Identity
-
-if TYPE_CHECKING:
-    from bosun.core.context import Context
 from bosun.triggers.policies.fallback import (
     DELIVERY_UNVERIFIED,
     NOT_READY,
@@ -183,12 +181,7 @@ class GitHeadProbe:
         return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def default_seams(ctx: Context | None = None) -> Seams:
-    """The fleet's seams (real sessions through the runtime layer) for a project context;
-    without one, `NoRuntime`: honest failures, never pretence."""
-    if ctx is not None and ctx.paths is not None:
-        from bosun.agents.trigger_seams import fleet_seams
-
-        return fleet_seams(ctx)
+def no_runtime_seams() -> Seams:
+    """Seams for a worker given no fleet: `NoRuntime`, honest failures, never pretence."""
     none = NoRuntime()
     return Seams(none, none, none, GitHeadProbe())

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bosun.triggers.delivery import Seams, default_seams
+from bosun.store.open import open_store
+from bosun.store.queries_triggers import Listener
+from bosun.triggers.delivery import Seams, no_runtime_seams
 from bosun.triggers.reconcile import reconcile_tick
 from bosun.triggers.trigger import queue_for
 from bosun.triggers.wake import WakeProcessor
@@ -23,24 +25,21 @@ def build_worker(
     listen: bool = True,
     log: Callable[[str], None] | None = None,
 ) -> TriggerWorker:
-    """A worker on `ctx`'s store: the wake processor over `seams` (default: the runtime
-    layer's, or honest failures when there is none), woken by LISTEN/NOTIFY on PostgreSQL."""
+    """A worker on `ctx`'s store: the wake processor over `seams` (the caller's, e.g.
+    `fleet_seams(project_fleet(ctx))`; without them every hop fails honestly), woken by
+    LISTEN/NOTIFY on PostgreSQL."""
     queue = queue_for(ctx)
     if processor is None:
-        processor = WakeProcessor(ctx, seams or default_seams(ctx))
+        processor = WakeProcessor(ctx, seams or no_runtime_seams())
     waiter: Waiter | None = None
     url = getattr(ctx.store, "url", None)
     if listen and ctx.store.dialect == "postgres" and url:
-        from bosun.store.queries_triggers import Listener
-
         waiter = Listener(url)
     reconcile: Callable[[], int] | None = None
     if ctx.config.get("triggers.auto_wake"):
 
         def reconcile() -> int:
             return len(reconcile_tick(ctx, queue).enqueued)
-
-    from bosun.store.open import open_store
 
     beats = open_store(ctx.paths, ctx.config, ctx.clock) if ctx.paths is not None else None
     return TriggerWorker(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -157,6 +158,24 @@ def test_capture_returns_at_most_the_last_lines(kit) -> None:
         what="the last acknowledgement",
     )
     assert len(kit.runtime.capture(handle, 3).splitlines()) <= 3
+
+
+def test_last_activity_is_reported_and_moves_with_the_session(kit) -> None:
+    if not kit.runtime.capabilities.reports_activity:
+        pytest.skip(f"{kit.driver} cannot report a session's last activity")
+    before = time.time()
+    handle = kit.launch()
+    _ready(kit, handle)
+    first = kit.runtime.last_activity(handle)
+    assert first is not None and before - 1 <= first <= time.time() + 1
+    time.sleep(1.1)  # tmux reports whole seconds
+    kit.runtime.send(handle, "wake up")
+    wait_for(lambda: kit.prompts() == ["wake up"], timeout=20, what="the prompt")
+    wait_for(
+        lambda: (kit.runtime.last_activity(handle) or 0) > first,
+        timeout=20,
+        what="the activity stamp to move",
+    )
 
 
 def test_session_environment_drops_nested_variables_and_adds_extras() -> None:

@@ -4,17 +4,23 @@ contract (shared/reference: stdin JSON per event; stdout JSON; exit 0).
 Every handler fails open: when bosun itself is broken (no project, bad store, garbage on
 stdin) it prints nothing and exits 0, so a hook never stops a person's agent from working
 (principle 7). A handler returns `(stdout_text, exit_code)`; the CLI writes them.
+
+What the handlers need from layers above the fleet is registered by their caller: the
+`bosun claude-hook` command passes the sentinel's turn observer (`observe_turn`), which the
+Stop handler feeds the agent's last message.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bosun.base.errors import BosunError
 from bosun.base.paths import atomic_write_json
+from bosun.core.prime import build_prime
 from bosun.core.records import Phase
 
 if TYPE_CHECKING:
@@ -28,6 +34,16 @@ MUST_CONTINUE = frozenset({Phase.ASSIGNED, Phase.EXECUTING, Phase.IMPL_COMPLETE}
 EVENTS = ("SessionStart", "PreCompact", "Stop", "UserPromptSubmit", "Notification", "statusline")
 
 
+class TurnObserver(Protocol):
+    """Told each finished turn of an agent (its last assistant message); must not raise."""
+
+    def __call__(self, ctx: Context, identity: str, text: str) -> None: ...
+
+
+def ignore_turn(ctx: Context, identity: str, text: str) -> None:
+    """The observer when the caller registers none."""
+
+
 def parse_payload(raw: str) -> dict[str, Any] | None:
     try:
         data = json.loads(raw) if raw.strip() else {}
@@ -36,7 +52,14 @@ def parse_payload(raw: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def handle(event: str, raw: str, env: Mapping[str, str], open_ctx: Callable[[], Context]) -> Result:
+def handle(
+    event: str,
+    raw: str,
+    env: Mapping[str, str],
+    open_ctx: Callable[[], Context],
+    *,
+    observe_turn: TurnObserver = ignore_turn,
+) -> Result:
     """Run the handler for `event`; never raises, never blocks on bosun's own failures."""
     payload = parse_payload(raw)
     ref = env.get("BOSUN_IDENTITY", "")
@@ -49,7 +72,10 @@ def handle(event: str, raw: str, env: Mapping[str, str], open_ctx: Callable[[], 
         logger.warning("claude-hook %s: %s", event, exc.message)
         return QUIET
     try:
-        return HANDLERS[event](ctx, role, name, payload)
+        handler = HANDLERS[event]
+        if handler is stop:
+            handler = functools.partial(stop, observe_turn=observe_turn)
+        return handler(ctx, role, name, payload)
     except BosunError as exc:
         logger.warning("claude-hook %s for %s: %s", event, ref, exc.message)
         return QUIET
@@ -66,8 +92,6 @@ def _json(obj: dict[str, Any]) -> str:
 
 def session_start(ctx: Context, role: str, name: str, payload: dict[str, Any]) -> Result:
     """Prime the new context (startup, resume, clear or compact) and record the session id."""
-    from bosun.core.prime import build_prime
-
     session_id = payload.get("session_id")
     ctx.identities.create(
         role, name, session_id=session_id if isinstance(session_id, str) and session_id else None
@@ -99,14 +123,19 @@ def pre_compact(ctx: Context, role: str, name: str, payload: dict[str, Any]) -> 
     return QUIET
 
 
-def stop(ctx: Context, role: str, name: str, payload: dict[str, Any]) -> Result:
+def stop(
+    ctx: Context,
+    role: str,
+    name: str,
+    payload: dict[str, Any],
+    *,
+    observe_turn: TurnObserver = ignore_turn,
+) -> Result:
     """The stop gate: keep the agent working while its hook holds work it must still do."""
     ref = f"{role}/{name}"
     message = payload.get("last_assistant_message")
     if isinstance(message, str) and message:
-        from bosun.sentinel.service import observe_safely
-
-        observe_safely(ctx, ref, None, message)
+        observe_turn(ctx, ref, message)
     ctx.identities.heartbeat(role, name)
     if payload.get("stop_hook_active") is True or not ctx.config.get("claude.stop_gate"):
         _reset_blocks(ctx, ref)

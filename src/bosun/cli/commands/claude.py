@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from bosun.cli.common import JSON, output, project
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
 
 hooks_app = typer.Typer(help="Agent CLI integrations (Claude Code hooks).", no_args_is_help=True)
 
@@ -49,15 +54,24 @@ def claude_hook(
 ) -> None:
     """Handle one Claude Code hook event (stdin: its JSON). Fails open: prints nothing and
     exits 0 when bosun itself cannot help. --json changes nothing (output is JSON already)."""
-    import os
-
+    # imported in the command, not at the top: CLI start-up time
     from bosun.agents.claude.handlers import handle
     from bosun.core.context import open_project
 
-    text, code = handle(event, sys.stdin.read(), os.environ, open_project)
+    text, code = handle(
+        event, sys.stdin.read(), os.environ, open_project, observe_turn=_sentinel_observes
+    )
     if text:
         sys.stdout.write(text + "\n")
     raise typer.Exit(code)
+
+
+def _sentinel_observes(ctx: Context, identity: str, text: str) -> None:
+    """The Stop hook's turn observer: the sentinel reads every finished turn."""
+    # imported here, not at the top: only a Stop event needs it (hook start-up time)
+    from bosun.sentinel.service import observe_safely
+
+    observe_safely(ctx, identity, None, text)
 
 
 def register(root: typer.Typer) -> None:

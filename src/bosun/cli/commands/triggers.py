@@ -196,12 +196,17 @@ def work(
     as_json: bool = JSON,
 ) -> None:
     """Run a trigger worker until SIGTERM (or, with --once, until the queue is drained)."""
+    # imported in the command, not at the top: CLI start-up time
+    from bosun.agents.driver import project_fleet
     from bosun.triggers.engine import build_worker
+    from bosun.triggers.fleet_seams import fleet_seams
 
     def log(line: str) -> None:
         sys.stderr.write(line + "\n")
 
-    worker = build_worker(project(), listen=not once, log=log)
+    ctx = project()
+    # the composition: the trigger engine reaches sessions through the project's fleet
+    worker = build_worker(ctx, fleet_seams(project_fleet(ctx)), listen=not once, log=log)
     worker.install_signal_handlers()
     stats = worker.run(once=once, max_jobs=max_jobs)
     data = {

@@ -7,27 +7,20 @@ new session for the same identity skips the steps already done.
 
 from __future__ import annotations
 
-import json
 import queue
 import re
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from bosun.base.errors import BosunError
 from bosun.runtime.sim.bosunctl import BosunClient, PrimeInfo
-from bosun.runtime.sim.console import PERMISSION_ANSWERS, TRUST_ANSWERS, Console
+from bosun.runtime.sim.console import TRUST_ANSWERS, Console
 from bosun.runtime.sim.context import ContextMeter, ContextModel
 from bosun.runtime.sim.faults import FaultLedger, Faults, combine
-from bosun.runtime.sim.screen import permission_dialog, trust_dialog
-from bosun.runtime.sim.taskscript import (
-    Step,
-    StepKind,
-    TaskScript,
-    expand,
-    expand_payload,
-    find_task_script,
-)
+from bosun.runtime.sim.rebase import rebase_onto
+from bosun.runtime.sim.screen import trust_dialog
+from bosun.runtime.sim.steps import StepRunner
+from bosun.runtime.sim.taskscript import StepKind, TaskScript, find_task_script
 from bosun.runtime.sim.workspace import Workspace
 
 QUEUE = "refinery/merge-queue"
@@ -72,6 +65,7 @@ class SimAgent:
         self.info: PrimeInfo | None = None
         self.script: TaskScript | None = None
         self.exhausted = False
+        self.steps = StepRunner(workspace, console, self.stop, self.interrupted)
         self.jobs.put(Job("start"))  # before any prompt the terminal may submit
 
     # -- called from the terminal thread ---------------------------------------------------
@@ -246,8 +240,6 @@ class SimAgent:
         """An unread MERGE_FAILED (conflict) for my work: rebase onto the target keeping both
         sides, move the hook back to merge_ready, signal MERGE_READY again, then ack it.
         True when there was one (whether or not it could be resolved)."""
-        from bosun.runtime.sim.rebase import rebase_onto
-
         info = self.info
         failed = info.merge_conflict() if info is not None else None
         if info is None or failed is None or self.client is None:
@@ -303,7 +295,9 @@ class SimAgent:
             self.console.busy("Working")
             self.say(f"● step {k}/{total}: {step.summary()}")
             try:
-                output = self.execute(step)
+                output = self.steps.execute(
+                    step, self.client, self.identity, self.info.work_id if self.info else None
+                )
                 if output is None:
                     return  # permission denied: stop here, ask again on the next prompt
                 if step.kind == StepKind.WORK and self.interrupted.is_set():
@@ -362,57 +356,7 @@ class SimAgent:
         except BosunError as exc:
             self.say(f"✗ sentinel report failed: {exc.message}")
 
-    def execute(self, step: Step) -> list[str] | None:
-        uses = "{" in step.text or "{" in json.dumps(step.payload)
-        values = (
-            self.workspace.placeholders(
-                self.identity or "", self.info.work_id if self.info else None
-            )
-            if uses
-            else {}
-        )
-        client = self.client
-        assert client is not None
-        kind = step.kind
-        if kind == StepKind.RUN:
-            lines = self.workspace.run(expand(step.text, values), step.timeout, step.check)
-        elif kind == StepKind.WRITE:
-            path = self.workspace.write(step.path, step.text, step.append)
-            lines = [f"wrote {len(step.text)} characters to {_relative(path, self.workspace)}"]
-        elif kind == StepKind.COMMIT:
-            lines = [self.workspace.commit(expand(step.text, values))]
-        elif kind == StepKind.PHASE:
-            client.update_phase(step.text)
-            lines = [f"phase → {step.text}"]
-        elif kind == StepKind.HEARTBEAT:
-            client.heartbeat()
-            lines = []
-        elif kind == StepKind.SIGNAL:
-            client.send_signal(step.to, step.text, expand_payload(step.payload, values))
-            lines = [f"sent {step.text} to {step.to}"]
-        elif kind == StepKind.WORK:
-            self.interrupted.wait(step.seconds)
-            lines = []
-        elif kind == StepKind.SAY:
-            lines = [expand(step.text, values)]
-        else:  # permission
-            answer = self.console.ask(permission_dialog(step.text), PERMISSION_ANSWERS, self.stop)
-            if answer != "yes":
-                self.say("  ⎿ Permission denied; stopping here")
-                return None
-            lines = ["permission granted"]
-        for line in lines:
-            self.say(f"  ⎿ {line}" if kind != StepKind.SAY else f"● {line}")
-        return lines
-
 
 def _clip(text: str, limit: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _relative(path: Path, workspace: Workspace) -> str:
-    try:
-        return str(path.relative_to(workspace.cwd.resolve()))
-    except ValueError:
-        return str(path)

@@ -1,18 +1,19 @@
-"""The trigger engine's seams over real agent sessions: probe, deliver, resume, spawn.
+"""The trigger engine's seams over the fleet: probe, deliver, resume, spawn.
 
-The trigger worker never drives tmux itself (bosun.triggers.delivery); this module gives it
-the fleet: the identity's current session from the store, liveness and last activity from
-the driver, delivery through the exactly-once input protocol, and resume / spawn through
-the same seance machinery the supervisor uses.
+The engine never drives a session itself. What it needs from the fleet is declared here as
+`AgentFleet` (`bosun.agents.fleet.Fleet` is one); the composition that starts a trigger
+worker (the CLI) passes the project's fleet to `fleet_seams`. The fleet knows nothing of
+triggers: this module turns its generic operations and errors into the engine's session
+states and delivery classifications.
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from bosun.base.errors import BosunError, InvalidInput
-from bosun.runtime.screen import ScreenState
+from bosun.core.records import Identity
 from bosun.triggers.delivery import DeliveryResult, GitHeadProbe, Seams, SessionProbe
 from bosun.triggers.policies.fallback import (
     DELIVERY_UNVERIFIED,
@@ -24,12 +25,7 @@ from bosun.triggers.policies.fallback import (
     SessionState,
 )
 
-if TYPE_CHECKING:
-    from bosun.agents.fleet import Fleet
-    from bosun.core.context import Context
-    from bosun.core.records import Identity
-
-# How a driver failure reads to the trigger engine.
+# How a fleet failure (its error code) reads to the trigger engine.
 CLASSIFY = {
     "session_dead": PANE_DEAD,
     "session_gone": TARGET_GONE,
@@ -39,33 +35,59 @@ CLASSIFY = {
 }
 
 
+class SessionActivityView(Protocol):
+    """How an identity's current session is doing (`bosun.agents.activity.SessionActivity`)."""
+
+    @property
+    def exists(self) -> bool: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def last_activity(self) -> float | None: ...
+
+
+class AgentFleet(Protocol):
+    """The fleet operations the trigger engine uses. Failures raise `BosunError`s whose
+    `code` says what happened (see `CLASSIFY`). Results typed `object` are not read: only
+    whether they raised (and, for `session`, whether there is one)."""
+
+    def activity(self, role: str, name: str) -> SessionActivityView: ...
+
+    def session(self, role: str, name: str) -> object | None: ...
+
+    def send(self, role: str, name: str, text: str) -> Mapping[str, Any]: ...
+
+    def restart(
+        self,
+        role: str,
+        name: str,
+        *,
+        fresh: bool = ...,
+        reason: str = ...,
+        ended: str | None = ...,
+    ) -> object: ...
+
+    def spawn_identity(self, identity: Identity, prompt: str) -> object: ...
+
+
 class FleetSeams:
-    def __init__(self, fleet: Fleet) -> None:
+    """`Deliverer`, `Resumer` and `Spawner` over an `AgentFleet`."""
+
+    def __init__(self, fleet: AgentFleet) -> None:
         self.fleet = fleet
 
     def probe(self, identity: Identity) -> SessionProbe:
-        session = self.fleet.session(identity.role, identity.name)
-        if session is None:
-            return SessionProbe(SessionState.MISSING, None, "the identity has no session")
-        if not session.live:
-            return SessionProbe(SessionState.DEAD, None, f"ended: {session.end_reason}")
-        handle = self.fleet.handle(session)
-        if self.fleet.runtime.liveness(handle).dead:
-            return SessionProbe(SessionState.DEAD, None, "its process has exited")
-        return SessionProbe(SessionState.LIVE, self._last_activity(handle), session.session)
-
-    def _last_activity(self, handle: object) -> float | None:
-        """Now when the agent is visibly working; else tmux's last output time."""
-        try:
-            if self.fleet.runtime.screen_state(handle) == ScreenState.BUSY:  # type: ignore[arg-type]
-                return time.time()
-            tmux = getattr(self.fleet.runtime, "tmux", None)
-            if tmux is None:
-                return None
-            stamp = tmux.display(handle.target, "#{window_activity}")  # type: ignore[attr-defined]
-            return float(stamp.strip()) if stamp.strip() else None
-        except (BosunError, ValueError):
-            return None
+        seen = self.fleet.activity(identity.role, identity.name)
+        if not seen.exists:
+            return SessionProbe(SessionState.MISSING, None, seen.detail)
+        if not seen.running:
+            return SessionProbe(SessionState.DEAD, None, seen.detail)
+        return SessionProbe(SessionState.LIVE, seen.last_activity, seen.detail)
 
     def deliver(self, identity: Identity, text: str) -> DeliveryResult:
         try:
@@ -91,8 +113,6 @@ class FleetSeams:
         return self._then_send(identity, prompt, RESUME_FAILED)
 
     def spawn(self, identity: Identity, prompt: str) -> DeliveryResult:
-        from bosun.agents.fleet import SpawnRequest
-
         try:
             if self.fleet.session(identity.role, identity.name) is not None:
                 self.fleet.restart(
@@ -103,16 +123,7 @@ class FleetSeams:
                     ended="its session was gone when its thread got a message",
                 )
                 return self._then_send(identity, prompt, SPAWN_FAILED)
-            self.fleet.spawn(
-                SpawnRequest(
-                    name=identity.name,
-                    role=identity.role,
-                    preset=identity.runtime or "claude",
-                    prompt=prompt,
-                    worktree=identity.worktree or "auto",
-                    crew=identity.crew,
-                )
-            )
+            self.fleet.spawn_identity(identity, prompt)
         except BosunError as exc:
             return DeliveryResult.failed(SPAWN_FAILED, exc.message)
         return DeliveryResult.delivered("spawned with the thread summary")
@@ -122,8 +133,7 @@ class FleetSeams:
         return sent if sent.ok else DeliveryResult.failed(failure, sent.detail)
 
 
-def fleet_seams(ctx: Context) -> Seams:
-    from bosun.agents.driver import project_fleet
-
-    seams = FleetSeams(project_fleet(ctx))
+def fleet_seams(fleet: AgentFleet) -> Seams:
+    """The trigger engine's seams over real agent sessions."""
+    seams = FleetSeams(fleet)
     return Seams(seams, seams, seams, GitHeadProbe())
