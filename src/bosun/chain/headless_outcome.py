@@ -7,7 +7,7 @@ updates); anything else is a failure with a classified reason:
 - the run was cancelled: canceled;
 - the node timeout passed: deterministic (as for supervised nodes);
 - HTTP 429/5xx, overloaded, rate limit, a dropped or terminated stream, retries
-  exhausted: transient_infra;
+  exhausted, a JSON stream that ended (exit 0) without its result event: transient_infra;
 - Claude's `error_max_turns`, a context or token budget: budget_exhausted;
 - any other error or non-zero exit: the class its words suggest (`classify_failure`).
 """
@@ -54,6 +54,8 @@ def classify_headless_failure(result: HeadlessResult, detail: str) -> FailureCla
     status = s.error_status or 0
     if status == 429 or status >= 500:
         return FailureClass.TRANSIENT_INFRA
+    if s.format != "text" and s.status == "" and result.exit_code == 0:
+        return FailureClass.TRANSIENT_INFRA  # the stream was cut before its result event
     if s.subtype == "error_max_turns" or _BUDGET.search(detail):
         return FailureClass.BUDGET_EXHAUSTED
     if _PROVIDER_FAULT.search(detail) or any(_PROVIDER_FAULT.search(e) for e in s.errors[-3:]):

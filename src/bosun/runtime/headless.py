@@ -127,6 +127,8 @@ def run_headless(
             kill_group(proc.pid, 0.0 if exit_code is not None else grace)
             proc.wait()
             reader.join(timeout=5.0)
+            if proc.stdout is not None:
+                proc.stdout.close()
     return HeadlessResult(
         pid=proc.pid,
         exit_code=exit_code,
