@@ -249,13 +249,9 @@ class Recovery:
 
     def _commitments_lost(self, ref: str) -> None:
         """A quarantined identity cannot keep its promises: its open commitments are
-        violated with reason session_lost (when the sentinel is on)."""
-        from bosun.sentinel import sentinel_enabled
-
-        if sentinel_enabled(self.ctx.config):
-            from bosun.sentinel.service import Sentinel
-
-            Sentinel(self.ctx).session_lost(ref, "the identity was quarantined")
+        violated with reason session_lost (when the sentinel follows commitments)."""
+        if self.ctx.config.get("sentinel.enabled"):
+            self.ctx.commitments.session_lost(ref, "the identity was quarantined")
 
     def escalate(self, ref: str, reason: str, found: Detection) -> None:
         role, name = OPERATOR.split("/")
