@@ -24,11 +24,11 @@ from bosun.supervisor.policies.detect import (
     classify,
     recovery_condition,
 )
-from bosun.supervisor.policies.ladder import Outcome, Step, Strategy, next_strategy, verify
 from bosun.supervisor.policies.patrol import PatrolSubject, decide_nudge, evaluate_compliance
 from bosun.supervisor.policies.resume import DrainFacts, EndCause, SessionEnding
-from bosun.supervisor.recovery import Recovery, type_into
+from bosun.supervisor.recovery import Recovery
 from bosun.supervisor.resume_queue import ResumeQueue
+from bosun.supervisor.strategies import type_into
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -188,7 +188,7 @@ class Supervisor:
                 self.recovery.request_checkpoint(session, self.observer.seen(session), detection)
         found = recovery_condition(detections)
         if found is not None:
-            action = self.recovery.recover(session, identity, found, obs)
+            action = self.recovery.recover(session, identity, found, obs, self.last_tick)
             if action:
                 report.actions.append(f"{session.ref}: {action}")
             return
@@ -425,6 +425,3 @@ class Supervisor:
                 break
             time.sleep(0.02)
         return self.tick(only=session.ref)
-
-
-__all__ = ["Outcome", "Step", "Strategy", "Supervisor", "TickReport", "next_strategy", "verify"]

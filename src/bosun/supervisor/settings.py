@@ -12,27 +12,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.config import Setting, declare
-from bosun.base.errors import ConfigError
+from bosun.base.errors import ConfigError, InvalidName
+from bosun.base.names import check_name
+from bosun.supervisor.policies.detect import RECOVERY_CONDITIONS, Condition, DetectConfig
+from bosun.supervisor.policies.ladder import DEFAULT_CATALOG as LADDER_CATALOG
+from bosun.supervisor.policies.ladder import LadderConfig, Strategy
 
 if TYPE_CHECKING:
     from bosun.base.config import Config
-    from bosun.supervisor.policies.detect import DetectConfig
-    from bosun.supervisor.policies.ladder import LadderConfig
     from bosun.supervisor.policies.lock_takeover import TakeoverConfig
     from bosun.supervisor.policies.patrol import PatrolConfig
     from bosun.supervisor.policies.restart import RestartPolicy
     from bosun.supervisor.policies.resume import ResumeConfig
 
-STRATEGIES = ("nudge", "seance_restart", "context_cycle", "escalate")
-CONDITIONS = ("crashed", "stale", "stalled", "waiting", "context_exhausted", "handoff_requested")
-DEFAULT_CATALOG = {
-    "crashed": ["seance_restart", "seance_restart", "seance_restart", "escalate"],
-    "stale": ["nudge", "seance_restart", "context_cycle", "escalate"],
-    "stalled": ["nudge", "seance_restart", "context_cycle", "escalate"],
-    "waiting": ["nudge", "escalate"],
-    "context_exhausted": ["context_cycle", "seance_restart", "escalate"],
-    "handoff_requested": ["seance_restart", "seance_restart", "escalate"],
-}
+# Built from the enums: a new `Strategy` member is allowed in the config with no edit here.
+STRATEGIES = tuple(str(s) for s in Strategy)
+CONDITIONS = tuple(str(c) for c in RECOVERY_CONDITIONS)
+DEFAULT_CATALOG = {str(c): [str(s) for s in LADDER_CATALOG[c]] for c in RECOVERY_CONDITIONS}
 # Guards the supervisor runs, with the keys that switch them (the host lock is always on).
 GUARD_KEYS = {
     "patrol": "supervisor.patrol",
@@ -53,9 +49,6 @@ def _check_strategies(value: Any) -> str | None:
 
 
 def _check_roles(value: Any) -> str | None:
-    from bosun.base.errors import InvalidName
-    from bosun.base.names import check_name
-
     for role in value:
         try:
             check_name(str(role), "role")
@@ -283,8 +276,8 @@ class SupervisorSettings:
 def validate_supervisor_config(config: Config) -> SupervisorSettings:
     """Check the supervisor's settings as a whole and return them typed; ConfigError names the
     key and the allowed values."""
-    from bosun.supervisor.policies.detect import Condition, DetectConfig
-    from bosun.supervisor.policies.ladder import LadderConfig, Strategy
+    # Lazy: every `bosun` call imports this module to declare its settings (CLI start-up
+    # time); only the supervisor needs the policies' config types.
     from bosun.supervisor.policies.lock_takeover import TakeoverConfig
     from bosun.supervisor.policies.patrol import PatrolConfig
     from bosun.supervisor.policies.restart import RestartPolicy
