@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bosun.core.records import Identity
     from bosun.supervisor.observe import Seen
     from bosun.supervisor.policies.detect import Detection, Observations
-    from bosun.supervisor.settings import SupervisorSettings
+    from bosun.supervisor.typed_settings import SupervisorSettings
 
 logger = logging.getLogger("bosun.supervisor")
 OPERATOR = "bosun/operator"  # escalations are addressed to the people running the fleet

@@ -18,7 +18,7 @@ def _queue() -> Any:
 
 
 def _data(entries: list[Any]) -> list[dict[str, Any]]:
-    from bosun.supervisor.resume_queue import entry_json
+    from bosun.supervisor.resume_entries import entry_json  # lazy: CLI start-up time
 
     now = project().clock.now()
     return [entry_json(e, now) for e in entries]
