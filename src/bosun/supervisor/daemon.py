@@ -17,12 +17,12 @@ from bosun.base.errors import LockHeld, NotFound, OperationFailed
 from bosun.core.context import open_project
 from bosun.supervisor.guards import report_guard
 from bosun.supervisor.hostlock import pid_alive, read_lock_record
-from bosun.supervisor.process import SupervisorProcess
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
     from bosun.supervisor.background import BackgroundLoop, LoopThread
     from bosun.supervisor.policies.lock_takeover import LockRecord
+    from bosun.supervisor.process import SupervisorProcess
 
 
 def running_supervisor(ctx: Context) -> LockRecord | None:
@@ -41,6 +41,10 @@ def run_foreground(
 ) -> int:
     """Run the supervisor here until it is stopped (or one tick with `once`), hosting the
     caller's background `loops` beside the tick (none with `once`)."""
+    # Lazy: agents' commands (`bosun handoff`) import this module for `running_supervisor`
+    # and must not load the whole engine (CLI start-up time).
+    from bosun.supervisor.process import SupervisorProcess
+
     _configure_logging()
     process = SupervisorProcess(ctx)
     threads = [] if once else _start_loops(ctx, process, loops)
