@@ -12,7 +12,7 @@ app = typer.Typer(help="Sessions that ended mid-work, queued for revival.", no_a
 
 
 def _queue() -> Any:
-    from bosun.supervisor.resume_queue import ResumeQueue
+    from bosun.supervisor.resume_queue import ResumeQueue  # lazy: CLI start-up time
 
     return ResumeQueue(project())
 
