@@ -290,6 +290,39 @@ class Commitments:
         rows = tx.all("commitment_expired_open", role=role, name=name)
         return [self.close_in(tx, r["id"], CommitmentStatus.EXPIRED, "expired") for r in rows]
 
+    def violate_in(
+        self, tx: Tx, commitment_id: str, reason: str, evidence: dict[str, Any]
+    ) -> Commitment:
+        """Violate an open commitment and escalate it to its identity."""
+        violated = self.close_in(tx, commitment_id, CommitmentStatus.VIOLATED, reason, evidence)
+        self.ctx.signals.send_in(
+            tx,
+            violated.identity,
+            "ESCALATION",
+            {
+                "source": "sentinel",
+                "reason": reason,
+                "commitment": violated.id,
+                "verb": violated.verb,
+                "topic": violated.topic,
+                "claim": violated.claim,
+            },
+        )
+        return violated
+
+    def session_lost(self, identity: str, detail: str | None = None) -> list[Commitment]:
+        """The identity's session was lost (quarantined): its open commitments are violated."""
+        role, name = split_identity(identity)
+        with self.ctx.store.transaction() as tx:
+            self.ctx.identities.get_in(tx, role, name)
+            rows = tx.all(
+                "commitment_list", role=role, name=name, status="open", topic=None, limit=1000
+            )
+            return [
+                self.violate_in(tx, r["id"], "session_lost", {"session_lost": detail})
+                for r in rows
+            ]
+
     def _open_count(self, tx: Tx, role: str, name: str, topic: str) -> int:
         row = tx.one("commitment_count_open", role=role, name=name, topic=topic)
         return int(row["n"]) if row else 0

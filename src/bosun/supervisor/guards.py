@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import bosun.store.queries_supervisor  # noqa: F401  (registers the guard_report queries)
+from bosun.base.clock import iso
+from bosun.base.config import all_settings
+from bosun.base.errors import ConfigError, InvalidInput
 from bosun.base.names import check_name, check_text
-from bosun.supervisor.policies.posture import Configured, GuardRow, SelfReport, classify
+from bosun.supervisor.policies.posture import (
+    Configured,
+    GuardRow,
+    SelfReport,
+    attention_line,
+    classify,
+)
 
 if TYPE_CHECKING:
     from bosun.base.config import Config
@@ -40,8 +49,6 @@ def _switch(prefix: str) -> Callable[[Config], Configured]:
 
 
 def _flag(config: Config, key: str, default: bool) -> bool:
-    from bosun.base.errors import ConfigError
-
     try:
         return bool(config.get(key))
     except ConfigError:
@@ -57,8 +64,6 @@ def register_guard(spec: GuardSpec) -> None:
 
 
 def registered_guards() -> dict[str, GuardSpec]:
-    from bosun.base.config import all_settings
-
     all_settings()  # imports every package's settings.py, where guards register
     return dict(_REGISTRY)
 
@@ -98,8 +103,6 @@ def report_guard(
     plain tick is not, so the event log does not fill with heartbeats.
     """
     if cadence <= 0:
-        from bosun.base.errors import InvalidInput
-
         raise InvalidInput(
             f"guard {guard} cadence {cadence} must be > 0",
             "pass the seconds between the guard's ticks",
@@ -157,8 +160,6 @@ def guard_posture(tx: Tx, config: Config, now: float) -> list[GuardRow]:
 
 
 def row_json(row: GuardRow, now: float) -> dict[str, Any]:
-    from bosun.base.clock import iso
-
     report = row.report
     return {
         "guard": row.guard,
@@ -184,6 +185,4 @@ def row_json(row: GuardRow, now: float) -> dict[str, Any]:
 
 def guard_attention(tx: Tx, config: Config, now: float) -> str | None:
     """The aggregated attention line for `bosun status` (None when all is well)."""
-    from bosun.supervisor.policies.posture import attention_line
-
     return attention_line(guard_posture(tx, config, now))

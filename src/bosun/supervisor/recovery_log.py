@@ -155,6 +155,12 @@ def restart_history(tx: Tx, identity: str, since: float = 0.0) -> list[RestartRe
     ]
 
 
+def last_detected(tx: Tx, identity: str, condition: Condition) -> float | None:
+    """When `condition` was last detected for the identity (its `_detected` event)."""
+    row = tx.one("event_last_for", subject=identity, kind=f"supervisor.{condition}_detected")
+    return None if row is None else float(row["ts"])
+
+
 # -- patrol nudges ------------------------------------------------------------------------
 
 
