@@ -131,7 +131,7 @@ def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
     from click.exceptions import Abort, ClickException, Exit, NoArgsIsHelpError
 
     if "_BOSUN_COMPLETE" in os.environ:  # a shell asks for completions (`bosun completion`)
-        from typer.completion import completion_init
+        from typer._completion_classes import completion_init
 
         completion_init()
     command = typer.main.get_command(build_app(_command_name(args)))
