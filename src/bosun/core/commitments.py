@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_sentinel  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import Conflict, InvalidInput, NotFound, OperationFailed
 from bosun.base.ids import short_id

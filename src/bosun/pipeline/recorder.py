@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from bosun.pipeline.rundir import FinalRecord, RunDir
 
 
-def _queries() -> None:
-    import bosun.store.queries_pipeline  # noqa: F401  (registers the run_* queries)
-
-
 def register_run(
     ctx: Context,
     run_id: str,
@@ -28,7 +24,6 @@ def register_run(
     pid: int | None,
     detached: bool,
 ) -> None:
-    _queries()
     with ctx.store.transaction() as tx:
         tx.run(
             "run_upsert",
@@ -52,8 +47,6 @@ class Recorder:
     def __init__(self, rundir: RunDir, store: Context | None = None) -> None:
         self.rundir = rundir
         self.store = store
-        if store is not None:
-            _queries()
 
     def event(self, name: str, **data: Any) -> None:
         self.rundir.event(name, **data)

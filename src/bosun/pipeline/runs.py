@@ -123,8 +123,6 @@ def list_runs(
     """Runs known to the store (visible from launch) and run directories under runs_dir."""
     found: dict[str, dict[str, Any]] = {}
     if store is not None:
-        import bosun.store.queries_pipeline  # noqa: F401
-
         with store.store.transaction(write=False) as tx:
             rows = tx.all("run_list", status=None, limit=limit)
         for row in rows:
@@ -155,8 +153,6 @@ def find_run(run_id: str, runs_dir: Path, store: Context | None = None) -> Path:
     if (runs_dir / run_id / "manifest.json").exists() or (runs_dir / run_id / "run.pid").exists():
         return runs_dir / run_id
     if store is not None:
-        import bosun.store.queries_pipeline  # noqa: F401
-
         with store.store.transaction(write=False) as tx:
             row = tx.one("run_get", run_id=run_id)
         if row is not None:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the guard_report queries)
 from bosun.base.names import check_name, check_text
 from bosun.supervisor.policies.posture import Configured, GuardRow, SelfReport, classify
 

@@ -31,7 +31,7 @@ def build_worker(
     waiter: Waiter | None = None
     url = getattr(ctx.store, "url", None)
     if listen and ctx.store.dialect == "postgres" and url:
-        from bosun.store.queries_triggers import Listener
+        from bosun.store.listener import Listener
 
         waiter = Listener(url)
     reconcile: Callable[[], int] | None = None

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import bosun.store.queries_triggers as q
 from bosun.base.errors import Conflict
 from bosun.base.ids import short_id
+from bosun.store.listener import CHANNEL
 from bosun.store.protocol import Store, Tx
 from bosun.triggers.jobs import JobState, TriggerJob, pending_key
 from bosun.triggers.policies.backoff import RetryConfig, decide_retry
@@ -140,7 +140,7 @@ class TriggerQueue(QueueReads):
                         {"job": job.id, "why": force_why, "by": requested_by, "trace_id": trace_id},
                     )
                 if not terminal:
-                    tx.run("trigger_notify", channel=q.CHANNEL)
+                    tx.run("trigger_notify", channel=CHANNEL)
                 return job, True
         raise Conflict("could not enqueue the trigger (id clash)", "try again")
 
