@@ -175,8 +175,8 @@ class Sentinel:
         with self.ctx.store.transaction(write=False) as tx:
             self.ctx.identities.get_in(tx, role, name)  # an unknown identity is refused
             if topic is None:
-                hook = tx.one("hook_get", role=role, name=name)
-                topic = hook["work_id"] if hook else DEFAULT_TOPIC
+                hook = self.ctx.hooks.find_in(tx, role, name)
+                topic = hook.work_id if hook else DEFAULT_TOPIC
         claim = classify_action_claim(text)
         if claim is None:
             return Observation(True, identity, "no_claim", topic)
@@ -329,11 +329,9 @@ class Sentinel:
         role, name = split_identity(identity)
         with self.ctx.store.transaction() as tx:
             self.ctx.identities.get_in(tx, role, name)
-            rows = tx.all(
-                "commitment_list", role=role, name=name, status="open", topic=None, limit=1000
-            )
+            found = self.commitments.list_in(tx, role, name, status="open", limit=1000)
             return [
-                self._violate(tx, r["id"], "session_lost", {"session_lost": detail}) for r in rows
+                self._violate(tx, c.id, "session_lost", {"session_lost": detail}) for c in found
             ]
 
 

@@ -84,6 +84,8 @@ register(
         "ORDER BY id",
         "events_max_id": "SELECT COALESCE(MAX(id), 0) AS id FROM events",
         "events_count": "SELECT COUNT(*) AS n FROM events",
+        "events_for_subject_since": "SELECT * FROM events WHERE subject = :subject "
+        "AND ts >= :since ORDER BY id LIMIT :limit",
         # identities
         "identity_get": "SELECT * FROM identities WHERE role = :role AND name = :name",
         "identity_insert": "INSERT INTO identities (role, name, status, session_id, incarnation, "
