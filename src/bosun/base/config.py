@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import bosun
 from bosun.base.durations import parse_duration
 from bosun.base.errors import ConfigError, InvalidInput
 
@@ -127,8 +128,6 @@ def all_settings() -> dict[str, Setting]:
     """Every declared setting, found in the `settings.py` module of each bosun package."""
     global _COLLECTED
     if not _COLLECTED:
-        import bosun
-
         for info in pkgutil.iter_modules(bosun.__path__):
             if info.ispkg and (Path(bosun.__path__[0]) / info.name / "settings.py").exists():
                 importlib.import_module(f"bosun.{info.name}.settings")

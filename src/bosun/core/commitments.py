@@ -9,13 +9,13 @@ Every change is one transaction with its event (`commitment.opened`, `.updated`,
 
 from __future__ import annotations
 
+import builtins  # the method `list` shadows the builtin in the class's annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_sentinel  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import Conflict, InvalidInput, NotFound, OperationFailed
 from bosun.base.ids import short_id
@@ -340,9 +340,21 @@ class Commitments:
         if status is not None:
             status = str(parse_status(status))
         with self.ctx.store.transaction(write=False) as tx:
-            rows = tx.all(
-                "commitment_list", role=role, name=name, status=status, topic=topic, limit=limit
-            )
+            return self.list_in(tx, role, name, status, topic, limit)
+
+    def list_in(
+        self,
+        tx: Tx,
+        role: str | None = None,
+        name: str | None = None,
+        status: str | None = None,
+        topic: str | None = None,
+        limit: int = 500,
+    ) -> builtins.list[Commitment]:
+        """Newest first; `role`/`name` (both or neither), `status` and `topic` filter."""
+        rows = tx.all(
+            "commitment_list", role=role, name=name, status=status, topic=topic, limit=limit
+        )
         return [Commitment.from_row(r) for r in rows]
 
 

@@ -175,8 +175,8 @@ class Sentinel:
         with self.ctx.store.transaction(write=False) as tx:
             self.ctx.identities.get_in(tx, role, name)  # an unknown identity is refused
             if topic is None:
-                hook = tx.one("hook_get", role=role, name=name)
-                topic = hook["work_id"] if hook else DEFAULT_TOPIC
+                hook = self.ctx.hooks.find_in(tx, role, name)
+                topic = hook.work_id if hook else DEFAULT_TOPIC
         claim = classify_action_claim(text)
         if claim is None:
             return Observation(True, identity, "no_claim", topic)

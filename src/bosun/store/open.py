@@ -24,10 +24,10 @@ def open_store(
                 f"database_url {url.split('@')[-1]!r} is not a PostgreSQL URL",
                 "write postgresql://user@host:port/database, or leave it empty for SQLite",
             )
-        from bosun.store.postgres import PostgresStore
+        from bosun.store.postgres import PostgresStore  # psycopg: ~200 ms, only when used
 
         return PostgresStore(url, clock)
-    from bosun.store.sqlite import SqliteStore
+    from bosun.store.sqlite import SqliteStore  # only when used
 
     if paths is None:
         return SqliteStore(":memory:", clock)

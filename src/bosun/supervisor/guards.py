@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the guard_report queries)
 from bosun.base.clock import iso
 from bosun.base.config import all_settings
 from bosun.base.errors import ConfigError, InvalidInput

@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import Conflict, NotFound
 from bosun.base.ids import short_id

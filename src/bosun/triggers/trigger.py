@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import bosun.store.queries_agents  # noqa: F401  (registers agent_session_current)
 from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.base.ids import trace_id as new_trace_id
 from bosun.base.names import check_text, split_identity

@@ -51,7 +51,5 @@ class View:
 
     def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """A read-only named query (the dashboard's own live in store/queries_web.py)."""
-        import bosun.store.queries_web  # noqa: F401  (registers them)
-
         with self.ctx.store.transaction(write=False) as tx:
             return tx.all(query, **params)

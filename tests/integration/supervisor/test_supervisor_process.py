@@ -7,7 +7,6 @@ import json
 
 from suprig import Rig
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the queries)
 from waiting import wait_for
 
 
