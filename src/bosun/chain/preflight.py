@@ -28,7 +28,7 @@ class ChainPreflightFailed(InvalidInput):
 
 def node_preset(node: Node, graph: Graph, config: Config) -> str:
     """The runtime preset of an agent node: the node's `runtime`, the graph's, the setting."""
-    return (node.get("runtime") or graph.get("runtime") or str(config.get("chain.runtime"))).strip()
+    return (node.get("runtime") or graph.get("runtime") or config.text("chain.runtime")).strip()
 
 
 def runtime_problems(ctx: Context, graph: Graph) -> list[str]:

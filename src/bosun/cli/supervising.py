@@ -30,7 +30,7 @@ def engine_loops(ctx: Context, *, merge_queue: bool) -> list[BackgroundLoop]:
     loops: list[BackgroundLoop] = []
     if merge_queue:
         loops.append(StepLoop("merge_queue", _merge_queue_step, every=1.0))
-    if ctx.config.get("triggers.enabled"):
+    if ctx.config.flag("triggers.enabled"):
         loops.append(WorkerLoop("trigger_workers", _trigger_worker, "trigger-worker"))
     if sentinel_enabled(ctx.config):
         loops.append(StepLoop("sentinel", _sentinel_step))

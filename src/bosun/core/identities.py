@@ -65,7 +65,7 @@ class Identities:
     def find_stale(self, timeout: float | None = None) -> builtins.list[Identity]:
         """Identities not seen for `timeout` seconds that are not terminated or handed off."""
         if timeout is None:
-            timeout = float(self.ctx.config.get("identity.stale_after"))
+            timeout = self.ctx.config.number("identity.stale_after")
         if timeout < 0:
             raise InvalidInput(f"timeout {timeout} is negative", "give a number of seconds >= 0")
         with self.ctx.store.transaction(write=False) as tx:

@@ -66,7 +66,7 @@ class Work:
             expires = None
             if wisp:
                 expires = tx.now + (
-                    ttl if ttl is not None else float(self.ctx.config.get("work.wisp_ttl"))
+                    ttl if ttl is not None else self.ctx.config.number("work.wisp_ttl")
                 )
             for _ in range(20):
                 work_id = short_id("wi" if wisp else "bo", 2 if _ < 10 else 4)

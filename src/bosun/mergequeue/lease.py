@@ -122,7 +122,7 @@ class AdvisoryLease:
 def open_lease(ctx: Context, target: str) -> Lease:
     if ctx.store.dialect == "postgres":
         return AdvisoryLease(ctx, target)
-    return RowLease(ctx, target, float(ctx.config.get("merge_queue.lease_ttl")))
+    return RowLease(ctx, target, ctx.config.number("merge_queue.lease_ttl"))
 
 
 def _holder_is_dead(holder: str) -> bool:

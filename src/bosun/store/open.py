@@ -17,7 +17,7 @@ def open_store(
     create: bool = False,
 ) -> Store:
     """PostgreSQL when `database_url` is set, else the project's SQLite file."""
-    url = config.get("database_url")
+    url = config.optional_text("database_url")
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
             raise ConfigError(

@@ -49,7 +49,7 @@ def _switch(prefix: str) -> Callable[[Config], Configured]:
 
 def _flag(config: Config, key: str, default: bool) -> bool:
     try:
-        return bool(config.get(key))
+        return config.flag(key)
     except ConfigError:
         return default  # the engine that declares it has not landed yet
 
@@ -142,7 +142,7 @@ def self_report(row: Row) -> SelfReport:
 def guard_posture(tx: Tx, config: Config, now: float) -> list[GuardRow]:
     """One row per guard and reporting host; a registered guard nobody reported gets one row
     with no host (configured on → off-runtime-divergent)."""
-    stale_factor = float(config.get("supervisor.guards.stale_factor"))
+    stale_factor = config.number("supervisor.guards.stale_factor")
     reports: dict[str, list[SelfReport]] = {}
     for row in tx.all("guard_reports_all"):
         report = self_report(row)

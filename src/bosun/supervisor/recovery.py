@@ -200,7 +200,7 @@ class Recovery:
     def _commitments_lost(self, ref: str) -> None:
         """A quarantined identity cannot keep its promises: its open commitments are
         violated with reason session_lost (when the sentinel follows commitments)."""
-        if self.ctx.config.get("sentinel.enabled"):
+        if self.ctx.config.flag("sentinel.enabled"):
             self.ctx.commitments.session_lost(ref, "the identity was quarantined")
 
     def escalate(self, ref: str, reason: str, found: Detection) -> None:

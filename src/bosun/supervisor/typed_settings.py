@@ -76,8 +76,8 @@ def validate_supervisor_config(config: Config) -> SupervisorSettings:
     catalog: dict[Condition, tuple[Strategy, ...]] = {}
     for condition in CONDITIONS:
         key = f"supervisor.recovery.{condition}"
-        value = config.get(key)
-        problem = check_strategies(value) if isinstance(value, list) else "not a list"
+        value = config.words(key)
+        problem = check_strategies(value)
         if problem:
             raise ConfigError(f"{key} = {value!r}: {problem}", "allowed: " + ", ".join(STRATEGIES))
         catalog[Condition(condition)] = tuple(Strategy(s) for s in value)
@@ -122,14 +122,14 @@ def validate_supervisor_config(config: Config) -> SupervisorSettings:
         patrol=PatrolConfig(
             interval=num("supervisor.patrol.interval"),
             top_interval=num("supervisor.patrol.top_interval"),
-            top_roles=tuple(config.get("supervisor.patrol.top_roles")),
-            orchestrator_roles=tuple(config.get("supervisor.patrol.orchestrator_roles")),
-            exempt_roles=tuple(config.get("supervisor.patrol.exempt_roles")),
+            top_roles=tuple(config.words("supervisor.patrol.top_roles")),
+            orchestrator_roles=tuple(config.words("supervisor.patrol.orchestrator_roles")),
+            exempt_roles=tuple(config.words("supervisor.patrol.exempt_roles")),
             compliance_window=num("supervisor.patrol.compliance_window"),
         ),
         resume=ResumeConfig(
-            enabled=bool(config.get("supervisor.resume.enabled")),
-            dry_run=bool(config.get("supervisor.resume.dry_run")),
+            enabled=config.flag("supervisor.resume.enabled"),
+            dry_run=config.flag("supervisor.resume.dry_run"),
             max_resurrections=int(num("supervisor.resume.max_resurrections")),
             resurrection_window=num("supervisor.resume.resurrection_window"),
             entry_ttl=num("supervisor.resume.entry_ttl"),
@@ -139,8 +139,8 @@ def validate_supervisor_config(config: Config) -> SupervisorSettings:
             breaker_cooldown=num("supervisor.resume.breaker_cooldown"),
         ),
         lock=TakeoverConfig(
-            auto_heal_renamed_host=bool(config.get("supervisor.lock.auto_heal_renamed_host")),
-            dry_run=bool(config.get("supervisor.lock.dry_run")),
+            auto_heal_renamed_host=config.flag("supervisor.lock.auto_heal_renamed_host"),
+            dry_run=config.flag("supervisor.lock.dry_run"),
             stale_after=num("supervisor.lock.stale_after"),
         ),
         guards=guard_switches(config),
@@ -152,9 +152,9 @@ def guard_switches(config: Config) -> dict[str, GuardSwitch]:
     """Configured state of the supervisor's own guards (the host lock is always on)."""
     switches = {
         name: GuardSwitch(
-            bool(config.get(f"{prefix}.enabled")), bool(config.get(f"{prefix}.dry_run"))
+            config.flag(f"{prefix}.enabled"), config.flag(f"{prefix}.dry_run")
         )
         for name, prefix in GUARD_KEYS.items()
     }
-    switches["host_lock"] = GuardSwitch(True, bool(config.get("supervisor.lock.dry_run")))
+    switches["host_lock"] = GuardSwitch(True, config.flag("supervisor.lock.dry_run"))
     return switches

@@ -36,7 +36,7 @@ def build_worker(
     if listen and ctx.store.dialect == "postgres" and url:
         waiter = Listener(url)
     reconcile: Callable[[], int] | None = None
-    if ctx.config.get("triggers.auto_wake"):
+    if ctx.config.flag("triggers.auto_wake"):
 
         def reconcile() -> int:
             return len(reconcile_tick(ctx, queue).enqueued)
