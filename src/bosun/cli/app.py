@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     from bosun.cli.output import close_project
 
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # the cheapest call of all: no Click tree
+        sys.stdout.write(f"bosun {__version__}\n")
+        return 0
     as_json = "--json" in args
     verbose = "-v" in args or "--verbose" in args or os.environ.get("BOSUN_DEBUG") == "1"
     code = 0
