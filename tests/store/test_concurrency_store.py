@@ -9,12 +9,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from bosun.core.hooks import MAX_HISTORY
 from store_contract import open_backend
 
 from bosun.base.config import default_config
 from bosun.core.context import Context
+from bosun.core.hooks import MAX_HISTORY
 from bosun.core.records import Phase
 
 WORKERS = 8

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from backends import open_backend
 from bosun.base.clock import FakeClock
 from bosun.base.config import default_config
 from bosun.base.errors import Conflict, IllegalTransition, NotFound, StoreError
@@ -27,7 +28,6 @@ from bosun.supervisor.policies.resume import (
     SessionEnding,
 )
 from bosun.supervisor.resume_queue import ResumeQueue
-from backends import open_backend
 
 ID = "polecat/toast"
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def tmux_socket_name(ctx: Context) -> str:
     """`runtime.tmux_socket`, or `bosun-<short hash of the project root>`."""
-    configured = str(ctx.config.get("runtime.tmux_socket") or "")
+    configured = ctx.config.optional_text("runtime.tmux_socket") or ""
     if configured:
         return configured
     root = str(ctx.paths.root) if ctx.paths else "memory"

@@ -69,7 +69,7 @@ class Fleet:
         self.ready_timeout = (
             ready_timeout
             if ready_timeout is not None
-            else float(ctx.config.get("runtime.ready_timeout"))
+            else ctx.config.number("runtime.ready_timeout")
         )
 
     # -- lookups --------------------------------------------------------------------------

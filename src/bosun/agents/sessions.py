@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_agents  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import bosun
 from bosun.base.durations import parse_duration
 from bosun.base.errors import ConfigError, InvalidInput
 
@@ -127,8 +128,6 @@ def all_settings() -> dict[str, Setting]:
     """Every declared setting, found in the `settings.py` module of each bosun package."""
     global _COLLECTED
     if not _COLLECTED:
-        import bosun
-
         for info in pkgutil.iter_modules(bosun.__path__):
             if info.ispkg and (Path(bosun.__path__[0]) / info.name / "settings.py").exists():
                 importlib.import_module(f"bosun.{info.name}.settings")
@@ -143,14 +142,60 @@ class Config:
         self._values = dict(values)
         self._sources = dict(sources)
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str) -> object:
+        """The value, untyped: read it with the typed accessors below where its type matters."""
         try:
             return self._values[key]
         except KeyError:
             raise ConfigError(f"unknown setting {key!r}", "see `bosun config list`") from None
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> object:
         return self.get(key)
+
+    def number(self, key: str) -> float:
+        """A float, int or duration setting, in its unit (durations: seconds)."""
+        value = self.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._mistyped(key, value, "a number")
+        return float(value)
+
+    def integer(self, key: str) -> int:
+        value = self.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._mistyped(key, value, "an integer")
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.get(key)
+        if not isinstance(value, bool):
+            raise self._mistyped(key, value, "a boolean")
+        return value
+
+    def text(self, key: str) -> str:
+        value = self.get(key)
+        if not isinstance(value, str):
+            raise self._mistyped(key, value, "a string")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        """A string setting whose default is unset (None or "")."""
+        value = self.get(key)
+        if value is None or value == "":
+            return None
+        return self.text(key)
+
+    def words(self, key: str) -> list[str]:
+        value = self.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._mistyped(key, value, "a list of strings")
+        return list(value)
+
+    @staticmethod
+    def _mistyped(key: str, value: object, wanted: str) -> ConfigError:
+        return ConfigError(
+            f"setting {key!r} holds {value!r}, not {wanted}",
+            "read it with the accessor that matches its declared type",
+        )
 
     def source(self, key: str) -> str:
         return self._sources.get(key, "default")

@@ -96,8 +96,7 @@ def find_project(start: Path | None = None, env: dict[str, str] | None = None) -
     A worktree inside `.bosun/worktrees/` belongs to the project that holds it, so the walk
     goes past the worktree's own root.
     """
-    env = os.environ if env is None else env
-    home = env.get("BOSUN_HOME")
+    home = (os.environ if env is None else env).get("BOSUN_HOME")
     if home:
         path = Path(home).expanduser().resolve()
         root = path.parent if path.name == STATE_DIR else path

@@ -68,7 +68,7 @@ class Guardian:
         self.ctx, self.run_id, self.base = ctx, run_id, base
         self.ref = guardian_ref(run_id)
         self.name = split_identity(self.ref)[1]
-        self.poll = float(ctx.config.get("chain.poll_interval"))
+        self.poll = ctx.config.number("chain.poll_interval")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._preflight: dict[int, list[str]] = {}
@@ -106,7 +106,7 @@ class Guardian:
                 self.ref,
                 {"run_id": self.run_id, "pid": os.getpid(), "logs_root": str(self.base)},
             )
-        interval = float(self.ctx.config.get("chain.heartbeat_interval"))
+        interval = self.ctx.config.number("chain.heartbeat_interval")
         self._thread = threading.Thread(
             target=self._heartbeat, args=(interval,), daemon=True, name="bosun-guardian"
         )

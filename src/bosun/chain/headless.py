@@ -99,7 +99,7 @@ class HeadlessAgentHandler(AgentNode):
             timeout = (
                 parse_duration(raw_timeout, "timeout")
                 if raw_timeout
-                else float(config.get("chain.node_timeout") if config else 3600.0)
+                else (config.number("chain.node_timeout") if config else 3600.0)
             )
             session, why = previous_session(stage, hc.attempt)
             session = session if preset.headless_resume_args else ""

@@ -47,18 +47,18 @@ def node_runtime(node: Node, graph: Graph, config: Config | None) -> str:
     explicit = (node.get("runtime") or graph.get("runtime")).strip()
     if explicit:
         return explicit
-    default = str(config.get("chain.runtime")) if config is not None else "claude"
+    default = config.text("chain.runtime") if config is not None else "claude"
     provider = node_provider(node, graph)
     if not provider:
         return default
-    catalog = str(config.get("pipeline.model_catalog") or "") if config is not None else ""
+    catalog = (config.optional_text("pipeline.model_catalog") or "") if config else ""
     served_by = provider_presets(provider, catalog)
     return default if not served_by or default in served_by else served_by[0]
 
 
 def node_mode(node: Node, graph: Graph, config: Config | None) -> str:
     """`supervised` or `headless`: the node's `mode`, the graph's, else chain.mode."""
-    default = str(config.get("chain.mode")) if config is not None else "supervised"
+    default = config.text("chain.mode") if config is not None else "supervised"
     mode = (node.get("mode") or graph.get("mode") or default).strip().lower()
     if mode not in MODES:
         raise InvalidInput(

@@ -68,8 +68,8 @@ class Runner:
         self.ref, self.orch = f"{RUNNER}/{spec.name}", f"{ORCH}/{spec.name}"
         self.guardian = guardian_ref(spec.run_id)
         self.state_file = state_path(spec.logs_root, spec.name)
-        self.poll = float(ctx.config.get("chain.poll_interval"))
-        self.beat_every = float(ctx.config.get("chain.heartbeat_interval"))
+        self.poll = ctx.config.number("chain.poll_interval")
+        self.beat_every = ctx.config.number("chain.heartbeat_interval")
         self.stopping = threading.Event()
         self.stop_reason = ""
         self.tree = orchestrator.worktree_for(ctx, spec.name)

@@ -80,14 +80,14 @@ def merge_target(ctx: Context, graph: Graph, node: Node, workdir: Path) -> str:
     """The branch the node's work lands on ("" when the node sets merge=false)."""
     if node.get("merge").strip().lower() in ("false", "0", "no", "off"):
         return ""
-    configured = str(ctx.config.get("chain.merge_target"))
+    configured = ctx.config.text("chain.merge_target")
     wanted = (node.get("merge_target") or graph.get("merge_target") or configured).strip()
     return current_branch(workdir) if wanted in ("", "run") else wanted
 
 
 def node_timeout(ctx: Context, node: Node) -> float:
     raw = node.get("timeout").strip()
-    return parse_duration(raw, "timeout") if raw else float(ctx.config.get("chain.node_timeout"))
+    return parse_duration(raw, "timeout") if raw else ctx.config.number("chain.node_timeout")
 
 
 def node_work_id(ctx: Context, name: str, title: str, body: str) -> str:

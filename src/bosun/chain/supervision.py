@@ -52,9 +52,9 @@ class NodeSupervision:
             process,
             hc,
         )
-        self.grace = float(ctx.config.get("chain.runner_grace"))
-        self.merge_timeout = float(ctx.config.get("chain.merge_timeout"))
-        self.poll = float(ctx.config.get("chain.poll_interval"))
+        self.grace = ctx.config.number("chain.runner_grace")
+        self.merge_timeout = ctx.config.number("chain.merge_timeout")
+        self.poll = ctx.config.number("chain.poll_interval")
         self.checkpoint: float | None = None
 
     def wait(self) -> Outcome:

@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     from bosun.cli.output import close_project
 
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # the cheapest call of all: no Click tree
+        sys.stdout.write(f"bosun {__version__}\n")
+        return 0
     as_json = "--json" in args
     verbose = "-v" in args or "--verbose" in args or os.environ.get("BOSUN_DEBUG") == "1"
     code = 0
@@ -131,7 +134,7 @@ def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
     from click.exceptions import Abort, ClickException, Exit, NoArgsIsHelpError
 
     if "_BOSUN_COMPLETE" in os.environ:  # a shell asks for completions (`bosun completion`)
-        from typer.completion import completion_init
+        from typer._completion_classes import completion_init
 
         completion_init()
     command = typer.main.get_command(build_app(_command_name(args)))

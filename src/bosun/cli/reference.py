@@ -46,8 +46,10 @@ def render_cli_reference(app: typer.Typer) -> str:
             lines += [f"Subcommands: {subs}", ""]
             continue
         lines += ["```", f"{title} {_usage(path, command)}".rstrip(), "```", ""]
-        rows = [_param_row(p) for p in command.params if not getattr(p, "hidden", False)]
-        rows = [r for r in rows if r]
+        rows = [
+            row for p in command.params
+            if not getattr(p, "hidden", False) and (row := _param_row(p)) is not None
+        ]
         if rows:
             lines += ["| argument / option | help |", "|---|---|"]
             lines += [f"| {name} | {text} |" for name, text in rows]

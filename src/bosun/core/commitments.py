@@ -9,13 +9,13 @@ Every change is one transaction with its event (`commitment.opened`, `.updated`,
 
 from __future__ import annotations
 
+import builtins  # the method `list` shadows the builtin in the class's annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_sentinel  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import Conflict, InvalidInput, NotFound, OperationFailed
 from bosun.base.ids import short_id
@@ -290,6 +290,39 @@ class Commitments:
         rows = tx.all("commitment_expired_open", role=role, name=name)
         return [self.close_in(tx, r["id"], CommitmentStatus.EXPIRED, "expired") for r in rows]
 
+    def violate_in(
+        self, tx: Tx, commitment_id: str, reason: str, evidence: dict[str, Any]
+    ) -> Commitment:
+        """Violate an open commitment and escalate it to its identity."""
+        violated = self.close_in(tx, commitment_id, CommitmentStatus.VIOLATED, reason, evidence)
+        self.ctx.signals.send_in(
+            tx,
+            violated.identity,
+            "ESCALATION",
+            {
+                "source": "sentinel",
+                "reason": reason,
+                "commitment": violated.id,
+                "verb": violated.verb,
+                "topic": violated.topic,
+                "claim": violated.claim,
+            },
+        )
+        return violated
+
+    def session_lost(self, identity: str, detail: str | None = None) -> list[Commitment]:
+        """The identity's session was lost (quarantined): its open commitments are violated."""
+        role, name = split_identity(identity)
+        with self.ctx.store.transaction() as tx:
+            self.ctx.identities.get_in(tx, role, name)
+            rows = tx.all(
+                "commitment_list", role=role, name=name, status="open", topic=None, limit=1000
+            )
+            return [
+                self.violate_in(tx, r["id"], "session_lost", {"session_lost": detail})
+                for r in rows
+            ]
+
     def _open_count(self, tx: Tx, role: str, name: str, topic: str) -> int:
         row = tx.one("commitment_count_open", role=role, name=name, topic=topic)
         return int(row["n"]) if row else 0
@@ -307,9 +340,21 @@ class Commitments:
         if status is not None:
             status = str(parse_status(status))
         with self.ctx.store.transaction(write=False) as tx:
-            rows = tx.all(
-                "commitment_list", role=role, name=name, status=status, topic=topic, limit=limit
-            )
+            return self.list_in(tx, role, name, status, topic, limit)
+
+    def list_in(
+        self,
+        tx: Tx,
+        role: str | None = None,
+        name: str | None = None,
+        status: str | None = None,
+        topic: str | None = None,
+        limit: int = 500,
+    ) -> builtins.list[Commitment]:
+        """Newest first; `role`/`name` (both or neither), `status` and `topic` filter."""
+        rows = tx.all(
+            "commitment_list", role=role, name=name, status=status, topic=topic, limit=limit
+        )
         return [Commitment.from_row(r) for r in rows]
 
 

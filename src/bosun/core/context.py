@@ -2,6 +2,11 @@
 
 `open_project()` finds the project, loads its settings and opens its store; use it as a
 context manager so the store is closed.
+
+The core services are typed attributes of the context (`ctx.identities`, `ctx.hooks`, …),
+each created on first use. Each service's module is imported only then: an agent's most
+frequent call (`bosun identity heartbeat`) needs only `identities`, and importing every
+service would add tens of milliseconds to it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bosun.base.clock import Clock, SystemClock
-from bosun.base.config import Config, load_config
+from bosun.base.config import Config, default_config, load_config
 from bosun.base.paths import ProjectPaths, find_project
 from bosun.store.open import open_store
 from bosun.store.protocol import Store
@@ -34,6 +39,8 @@ class Context:
     config: Config
     paths: ProjectPaths | None = None
     clock: Clock = field(default_factory=SystemClock)
+
+    # Each service module is imported on first use (see the module's docstring).
 
     @cached_property
     def identities(self) -> Identities:
@@ -101,8 +108,7 @@ def open_project(
 
 def memory_context(clock: Clock | None = None, config: Config | None = None) -> Context:
     """A context on an in-memory SQLite store, for fast tests."""
-    from bosun.base.config import default_config
-    from bosun.store.sqlite import SqliteStore
+    from bosun.store.sqlite import SqliteStore  # loaded only when used, as in store/open.py
 
     return Context(
         store=SqliteStore(":memory:", clock),

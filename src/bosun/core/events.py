@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,12 @@ class Events:
             )
         return [Event.from_row(r) for r in rows]
 
+    def about(self, subject: str, since_ts: float, limit: int = 1000) -> list[Event]:
+        """Events about `subject` recorded at or after the time `since_ts`, oldest first."""
+        with self.ctx.store.transaction(write=False) as tx:
+            rows = tx.all("events_for_subject_since", subject=subject, since=since_ts, limit=limit)
+        return [Event.from_row(r) for r in rows]
+
     def last_id(self) -> int:
         with self.ctx.store.transaction(write=False) as tx:
             row = tx.one("events_max_id")
@@ -58,8 +65,6 @@ class Events:
         stop: object = None,
     ) -> Iterator[Event]:
         """Yield events as they are committed, forever (or until `stop()` is true)."""
-        import time
-
         last = since
         while True:
             batch = self.since(last, kind=kind)

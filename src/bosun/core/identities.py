@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import builtins  # the method `list` shadows the builtin in the class's annotations
 from typing import TYPE_CHECKING, Any
 
-from bosun.base.errors import NotFound
+from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.names import check_name, check_text
 from bosun.core.mirrors import mirror_identity
 from bosun.core.records import IDENTITY_TRANSITIONS, Identity, IdentityStatus, check_transition
@@ -30,6 +31,9 @@ class Identities:
         with self.ctx.store.transaction(write=False) as tx:
             row = tx.one("identity_get", role=check_name(role, "role"), name=check_name(name))
         return Identity.from_row(row) if row else None
+
+    def exists_in(self, tx: Tx, role: str, name: str) -> bool:
+        return tx.one("identity_get", role=role, name=name) is not None
 
     def get_in(self, tx: Tx, role: str, name: str) -> Identity:
         row = tx.one("identity_get", role=check_name(role, "role"), name=check_name(name))
@@ -58,13 +62,11 @@ class Identities:
             rows = tx.all("identity_list", role=role, status=status)
         return [Identity.from_row(r) for r in rows]
 
-    def find_stale(self, timeout: float | None = None) -> list[Identity]:
+    def find_stale(self, timeout: float | None = None) -> builtins.list[Identity]:
         """Identities not seen for `timeout` seconds that are not terminated or handed off."""
         if timeout is None:
-            timeout = float(self.ctx.config.get("identity.stale_after"))
+            timeout = self.ctx.config.number("identity.stale_after")
         if timeout < 0:
-            from bosun.base.errors import InvalidInput
-
             raise InvalidInput(f"timeout {timeout} is negative", "give a number of seconds >= 0")
         with self.ctx.store.transaction(write=False) as tx:
             rows = tx.all("identity_find_stale", cutoff=tx.now - timeout)
@@ -273,8 +275,6 @@ _STATUSES = {str(s) for s in IdentityStatus}
 
 
 def _bad_status(status: str) -> str:
-    from bosun.base.errors import InvalidInput
-
     raise InvalidInput(
         f"unknown identity status {status!r}", "use one of: " + ", ".join(sorted(_STATUSES))
     )

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def mirror_identity(ctx: Context, tx: Tx, identity: Identity) -> None:
-    if ctx.paths is None or not ctx.config.get("mirrors.enabled"):
+    if ctx.paths is None or not ctx.config.flag("mirrors.enabled"):
         return
     path = ctx.paths.identity_mirror(identity.role, identity.name)
     data = identity.to_json(tx.now)
@@ -31,7 +31,7 @@ def mirror_identity(ctx: Context, tx: Tx, identity: Identity) -> None:
 
 
 def mirror_hook(ctx: Context, tx: Tx, role: str, name: str, hook: Hook | None) -> None:
-    if ctx.paths is None or not ctx.config.get("mirrors.enabled"):
+    if ctx.paths is None or not ctx.config.flag("mirrors.enabled"):
         return
     path = ctx.paths.hook_mirror(role, name)
     data = hook.to_json() if hook else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +47,6 @@ def init_project(start: Path, env: dict[str, str] | None = None) -> InitResult:
 
 def _exclude(root: Path) -> bool:
     """Add `.bosun/` to the repository's info/exclude (shared by all its worktrees)."""
-    import subprocess
-
     common = subprocess.run(
         ["git", "rev-parse", "--git-common-dir"],
         cwd=root,

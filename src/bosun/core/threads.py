@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_threads  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import IllegalTransition, InvalidInput, NotFound, OperationFailed
 from bosun.base.ids import short_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # the method `list` shadows the builtin in the class's annotations
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import InvalidInput, NotFound, OperationFailed
@@ -65,7 +66,7 @@ class Work:
             expires = None
             if wisp:
                 expires = tx.now + (
-                    ttl if ttl is not None else float(self.ctx.config.get("work.wisp_ttl"))
+                    ttl if ttl is not None else self.ctx.config.number("work.wisp_ttl")
                 )
             for _ in range(20):
                 work_id = short_id("wi" if wisp else "bo", 2 if _ < 10 else 4)
@@ -102,7 +103,7 @@ class Work:
             rows = tx.all("work_list", status=status, include_wisps=int(include_wisps))
         return [WorkItem.from_row(r) for r in rows]
 
-    def ready(self, include_wisps: bool = False) -> list[WorkItem]:
+    def ready(self, include_wisps: bool = False) -> builtins.list[WorkItem]:
         """Open work that no hook holds, highest priority first."""
         with self.ctx.store.transaction(write=False) as tx:
             rows = tx.all("work_ready", include_wisps=int(include_wisps))
@@ -145,7 +146,7 @@ class Work:
         if target in WORK_TRANSITIONS[item.status]:
             self.set_status_in(tx, work_id, str(target), by=by, reason=f"hook phase {phase}")
 
-    def purge_wisps(self) -> list[str]:
+    def purge_wisps(self) -> builtins.list[str]:
         """Delete expired wisps that no hook holds; returns their ids."""
         with self.ctx.store.transaction() as tx:
             purged = []

@@ -14,12 +14,12 @@ WIP_NAMESPACE = "refs/bosun/wip"
 
 def branch_for(config: Config, name: str) -> str:
     """The one place an agent's branch name is built: `<worktrees.branch_prefix><name>`."""
-    return f"{config.get('worktrees.branch_prefix')}{name}"
+    return f"{config.text('worktrees.branch_prefix')}{name}"
 
 
 def main_branch(git: Git, config: Config) -> str:
     """The project's target branch: the `main_branch` setting, else `main`, else `master`."""
-    configured = str(config.get("main_branch") or "")
+    configured = config.optional_text("main_branch") or ""
     if configured:
         if git.rev(f"refs/heads/{configured}") is None:
             raise NotFound(

@@ -91,7 +91,7 @@ def _refuse(ctx: Context, signal: Signal, exc: BosunError) -> None:
             signal.sender or QUEUE_IDENTITY,
             {"signal": signal.id, "error": exc.message, "hint": exc.hint},
         )
-        if signal.sender and tx.one("identity_get", **_split(signal.sender)) is not None:
+        if signal.sender and ctx.identities.exists_in(tx, **_split(signal.sender)):
             ctx.signals.send_in(
                 tx,
                 signal.sender,

@@ -94,7 +94,7 @@ def land(
 
 
 def push(ctx: Context, repo: Git, target: str, commit: str) -> str | None:
-    remote = str(ctx.config.get("merge_queue.remote") or "")
+    remote = ctx.config.optional_text("merge_queue.remote") or ""
     if not remote:
         return None
     result = repo.try_run("push", "--porcelain", remote, f"{commit}:refs/heads/{target}")
@@ -114,7 +114,7 @@ def clean_branches(
     ctx: Context, repo: Git, target: str, landed: Sequence[tuple[MergeRequest, str]]
 ) -> None:
     """Delete landed source branches (when configured) once proven contained."""
-    if not ctx.config.get("merge_queue.delete_source_branch"):
+    if not ctx.config.flag("merge_queue.delete_source_branch"):
         return
     outcomes = {
         request.branch: delete_branch_if_contained(repo, request.branch, head, target)

@@ -2,8 +2,8 @@
 
 SQLite: a lease row (`merge_targets.lease_holder`, `lease_expires_at`) taken when free,
 expired, or held by a process on this host that no longer exists; renewed while a gate
-runs. PostgreSQL: a session advisory lock, which the server drops with the connection of a
-processor that dies.
+runs. PostgreSQL: the store's session lock (an advisory lock), which the server drops with
+the connection of a processor that dies.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import secrets
 import socket
 from typing import TYPE_CHECKING, Protocol
 
-from bosun.store import queries_mergequeue as q
-
 if TYPE_CHECKING:
     from bosun.core.context import Context
+
+LOCK_SPACE = 0x6D71  # "mq": the merge queue's session locks, one per target
 
 
 class Lease(Protocol):
@@ -102,25 +102,18 @@ class AdvisoryLease:
     def acquire(self) -> bool:
         if self._held:
             return True
-        self._held = self._ask(q.PG_TRY_LOCK)
+        self._held = self.ctx.store.try_session_lock(LOCK_SPACE, self.target)
         return self._held
 
     def renew(self) -> bool:
         """Held for as long as our connection lives; checked, since a reconnect drops it."""
-        self._held = self._held and self._ask(q.PG_LOCK_HELD)
+        self._held = self._held and self.ctx.store.holds_session_lock(LOCK_SPACE, self.target)
         return self._held
 
     def release(self) -> None:
         if self._held:
             self._held = False
-            self._ask(q.PG_UNLOCK)
-
-    def _ask(self, sql: str) -> bool:
-        rows = self.ctx.store.execute_raw(sql, (q.PG_LOCK_CLASS, self.target))  # type: ignore[attr-defined]
-        if not rows:
-            return False
-        row = rows[0]
-        return bool(next(iter(row.values())) if isinstance(row, dict) else row[0])
+            self.ctx.store.release_session_lock(LOCK_SPACE, self.target)
 
     def describe_holder(self) -> str | None:
         return "another processor (PostgreSQL advisory lock)"
@@ -129,7 +122,7 @@ class AdvisoryLease:
 def open_lease(ctx: Context, target: str) -> Lease:
     if ctx.store.dialect == "postgres":
         return AdvisoryLease(ctx, target)
-    return RowLease(ctx, target, float(ctx.config.get("merge_queue.lease_ttl")))
+    return RowLease(ctx, target, ctx.config.number("merge_queue.lease_ttl"))
 
 
 def _holder_is_dead(holder: str) -> bool:

@@ -104,7 +104,7 @@ def _owner_hook(ctx: Context, tx: Tx, request: MergeRequest) -> tuple[str, str] 
     if not request.identity:
         return "no owning identity"
     role, name = split_identity(request.identity)
-    if tx.one("identity_get", role=role, name=name) is None:
+    if not ctx.identities.exists_in(tx, role, name):
         return f"owner {request.identity} no longer exists"
     hook = ctx.hooks.find_in(tx, role, name)
     if hook is None or (request.work_id and hook.work_id != request.work_id):
@@ -128,7 +128,7 @@ def _notify(
     if not request.identity:
         return None
     role, name = split_identity(request.identity)
-    if tx.one("identity_get", role=role, name=name) is None:
+    if not ctx.identities.exists_in(tx, role, name):
         return f"owner {request.identity} no longer exists; {kind} not sent"
     ctx.signals.send_in(tx, request.identity, kind, payload, sender=QUEUE_IDENTITY)
     return None

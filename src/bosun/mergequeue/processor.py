@@ -66,9 +66,9 @@ class Processor:
         self.scratch = Scratch(repo, ctx.paths.home, target)
         self.report = ProcessReport(target)
         cfg = ctx.config
-        self.mode = str(cfg.get("merge_queue.batch"))
-        self.floor = int(cfg.get("merge_queue.batch_floor"))
-        self.ceiling = int(cfg.get("merge_queue.batch_ceiling"))
+        self.mode = cfg.text("merge_queue.batch")
+        self.floor = cfg.integer("merge_queue.batch_floor")
+        self.ceiling = cfg.integer("merge_queue.batch_ceiling")
         self.lease: Lease = open_lease(ctx, target)
 
     def run(self, *, until_empty: bool) -> ProcessReport:
@@ -173,7 +173,7 @@ class Processor:
     def _gate(self, chain: Chain, prefix: int, batch_id: str) -> GateResult:
         assert self.ctx.paths is not None
         candidate = chain.tip(prefix)
-        commands = list(self.ctx.config.get("merge_queue.gates"))
+        commands = self.ctx.config.words("merge_queue.gates")
         if commands:
             self.scratch.for_gate(candidate)
         links = chain.links[:prefix]
@@ -188,10 +188,10 @@ class Processor:
         result = run_gates(
             commands,
             self.scratch.path,
-            timeout=float(self.ctx.config.get("merge_queue.gate_timeout")),
+            timeout=self.ctx.config.number("merge_queue.gate_timeout"),
             log=self.ctx.paths.logs / "merge" / f"{batch_id}-{self.report.gate_runs}",
             env=env,
-            flake_retries=int(self.ctx.config.get("merge_queue.flake_retries")),
+            flake_retries=self.ctx.config.integer("merge_queue.flake_retries"),
             tick=self.lease.renew,
         )
         self._event(

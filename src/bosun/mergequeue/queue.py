@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING
 
-import bosun.store.queries_mergequeue  # noqa: F401 - registers the queue's queries
 from bosun.base.errors import Conflict, InvalidInput, NotAProject, NotFound, OperationFailed
 from bosun.base.ids import short_id
 from bosun.base.names import split_identity

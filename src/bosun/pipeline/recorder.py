@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.errors import BosunError
-from bosun.store import queries_pipeline  # noqa: F401  (registers the run_* queries)
 
 if TYPE_CHECKING:
     from bosun.core.context import Context

@@ -14,7 +14,6 @@ from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json
 from bosun.pipeline.gitrun import GitRun
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir, is_locked, read_final
-from bosun.store import queries_pipeline  # noqa: F401  (registers the run_* queries)
 
 if TYPE_CHECKING:
     from bosun.core.context import Context

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Protocol
 
+from bosun.base.config import Config
 from bosun.base.errors import InvalidInput, LockHeld, RuntimeFailure
 from bosun.runtime.protocol import Delivery
 from bosun.runtime.sanitize import prepare_payload
@@ -57,14 +58,14 @@ class DeliveryConfig:
     lock_timeout: float = 60.0
 
     @classmethod
-    def from_config(cls, config: Any) -> DeliveryConfig:
+    def from_config(cls, config: Config) -> DeliveryConfig:
         return cls(
-            max_bytes=config.get("runtime.max_send_bytes"),
-            enter_delay=config.get("runtime.enter_delay"),
-            verify_retries=config.get("runtime.verify_retries"),
-            verify_timeout=config.get("runtime.verify_timeout"),
-            ready_timeout=config.get("runtime.ready_timeout"),
-            lock_timeout=config.get("runtime.lock_timeout"),
+            max_bytes=config.integer("runtime.max_send_bytes"),
+            enter_delay=config.number("runtime.enter_delay"),
+            verify_retries=config.integer("runtime.verify_retries"),
+            verify_timeout=config.number("runtime.verify_timeout"),
+            ready_timeout=config.number("runtime.ready_timeout"),
+            lock_timeout=config.number("runtime.lock_timeout"),
         )
 
 

@@ -16,4 +16,4 @@ SENTINEL_GUARD = "sentinel"
 
 def sentinel_enabled(config: Config) -> bool:
     """Whether `[sentinel] enabled` is on (it is off by default)."""
-    return bool(config.get("sentinel.enabled"))
+    return config.flag("sentinel.enabled")

@@ -138,11 +138,7 @@ def git_push_evidence(worktree: Path, since: float) -> Evidence | None:
 
 def event_evidence(ctx: Context, c: Commitment, kind: EvidenceKind) -> Evidence | None:
     """The first event about the identity since the claim that counts as `kind`."""
-    with ctx.store.transaction(write=False) as tx:
-        rows = tx.all(
-            "events_for_subject_since", subject=c.identity, since=c.opened_at, limit=MAX_EVENTS
-        )
-    for event in map(Event.from_row, rows):
+    for event in ctx.events.about(c.identity, c.opened_at, MAX_EVENTS):
         if _counts(event, kind, c.verb):
             return Evidence(
                 kind, event.ts, {"event_id": event.id, "event": event.kind, **_summary(event.data)}

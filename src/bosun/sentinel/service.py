@@ -175,8 +175,8 @@ class Sentinel:
         with self.ctx.store.transaction(write=False) as tx:
             self.ctx.identities.get_in(tx, role, name)  # an unknown identity is refused
             if topic is None:
-                hook = tx.one("hook_get", role=role, name=name)
-                topic = hook["work_id"] if hook else DEFAULT_TOPIC
+                hook = self.ctx.hooks.find_in(tx, role, name)
+                topic = hook.work_id if hook else DEFAULT_TOPIC
         claim = classify_action_claim(text)
         if claim is None:
             return Observation(True, identity, "no_claim", topic)
@@ -306,35 +306,11 @@ class Sentinel:
     def _violate(
         self, tx: Tx, commitment_id: str, reason: str, evidence: dict[str, Any]
     ) -> Commitment:
-        violated = self.commitments.close_in(
-            tx, commitment_id, CommitmentStatus.VIOLATED, reason, evidence
-        )
-        self.ctx.signals.send_in(
-            tx,
-            violated.identity,
-            "ESCALATION",
-            {
-                "source": "sentinel",
-                "reason": reason,
-                "commitment": violated.id,
-                "verb": violated.verb,
-                "topic": violated.topic,
-                "claim": violated.claim,
-            },
-        )
-        return violated
+        return self.commitments.violate_in(tx, commitment_id, reason, evidence)
 
     def session_lost(self, identity: str, detail: str | None = None) -> list[Commitment]:
         """The identity's session was lost: every open commitment of it is violated."""
-        role, name = split_identity(identity)
-        with self.ctx.store.transaction() as tx:
-            self.ctx.identities.get_in(tx, role, name)
-            rows = tx.all(
-                "commitment_list", role=role, name=name, status="open", topic=None, limit=1000
-            )
-            return [
-                self._violate(tx, r["id"], "session_lost", {"session_lost": detail}) for r in rows
-            ]
+        return self.commitments.session_lost(identity, detail)
 
 
 def observe(

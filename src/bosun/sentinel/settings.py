@@ -57,11 +57,11 @@ class SentinelSettings:
     @classmethod
     def from_config(cls, config: Config) -> SentinelSettings:
         settings = cls(
-            enabled=bool(config.get("sentinel.enabled")),
-            due_after=float(config.get("sentinel.due_after")),
-            compliance_window=float(config.get("sentinel.compliance_window")),
-            expiry=float(config.get("sentinel.expiry")),
-            max_open=int(config.get("sentinel.max_open")),
+            enabled=config.flag("sentinel.enabled"),
+            due_after=config.number("sentinel.due_after"),
+            compliance_window=config.number("sentinel.compliance_window"),
+            expiry=config.number("sentinel.expiry"),
+            max_open=config.integer("sentinel.max_open"),
         )
         if settings.due_after >= settings.expiry:
             raise ConfigError(

@@ -17,17 +17,17 @@ def open_store(
     create: bool = False,
 ) -> Store:
     """PostgreSQL when `database_url` is set, else the project's SQLite file."""
-    url = config.get("database_url")
+    url = config.optional_text("database_url")
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
             raise ConfigError(
                 f"database_url {url.split('@')[-1]!r} is not a PostgreSQL URL",
                 "write postgresql://user@host:port/database, or leave it empty for SQLite",
             )
-        from bosun.store.postgres import PostgresStore
+        from bosun.store.postgres import PostgresStore  # psycopg: ~200 ms, only when used
 
         return PostgresStore(url, clock)
-    from bosun.store.sqlite import SqliteStore
+    from bosun.store.sqlite import SqliteStore  # only when used
 
     if paths is None:
         return SqliteStore(":memory:", clock)

@@ -13,8 +13,8 @@ The connection runs in autocommit mode and the store issues BEGIN/COMMIT itself:
   unless it emitted an event; a server crash may forget the last fraction of a second of
   such commits, never half of one. Every transition waits for the flush.
 
-psycopg costs ~200 ms to import, so it is imported only here, and only when a PostgreSQL
-store is opened.
+psycopg costs ~200 ms to import, so only `store/open.py` imports this module, and only when
+a PostgreSQL store is opened.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
+
+import psycopg
+from psycopg.rows import dict_row
 
 from bosun.base.clock import Clock, SystemClock
 from bosun.base.errors import ConfigError, StoreError, StoreUnavailable
 from bosun.store import schema
 from bosun.store.base import MIGRATIONS_TABLE, NESTED_HINT, BaseTx, pending_migrations
-
-if TYPE_CHECKING:
-    import psycopg
 
 LOCK_CLASS = 0x626F7375  # "bosu": the first key of bosun's advisory locks
 LOCK_TIMEOUT_MS = 60_000  # a writer waiting this long gets a clear error
@@ -43,6 +43,23 @@ SESSION = (
     "SELECT current_schema() AS schema, to_regclass('schema_migrations') IS NOT NULL AS ready"
 )
 
+
+# Session advisory locks, keyed by the schema and the key so separate bosun schemas on one
+# server never contend. Taking a lock already held does not stack a second hold.
+_SESSION_KEY = "%(space)s, hashtext(current_schema() || '/' || %(key)s::text)"
+_SESSION_HELD = (
+    "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid() AND objsubid = 2 AND classid = %(space)s::oid "
+    "AND objid = hashtext(current_schema() || '/' || %(key)s::text)::oid)"
+)
+SESSION_LOCK_TRY = (
+    f"SELECT CASE WHEN {_SESSION_HELD} THEN true "
+    f"ELSE pg_try_advisory_lock({_SESSION_KEY}) END AS ok"
+)
+SESSION_LOCK_HELD = f"SELECT {_SESSION_HELD} AS ok"
+SESSION_LOCK_RELEASE = (
+    f"SELECT CASE WHEN {_SESSION_HELD} THEN pg_advisory_unlock({_SESSION_KEY}) END AS ok"
+)
 
 COMMIT = "COMMIT"
 COMMIT_ASYNC = "SET LOCAL synchronous_commit = off; COMMIT"
@@ -86,9 +103,6 @@ class PostgresStore:
 
     def _connect(self) -> bool:
         """Open the connection and set the session up; True when the schema exists."""
-        import psycopg
-        from psycopg.rows import dict_row
-
         host, port, _ = server_of(self.url)
         try:
             conn = psycopg.connect(
@@ -132,8 +146,6 @@ class PostgresStore:
 
     @contextmanager
     def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[BaseTx]:
-        import psycopg
-
         with self._lock:
             if self._active:
                 raise StoreError(f"a transaction is already open on {self.location}", NESTED_HINT)
@@ -161,8 +173,6 @@ class PostgresStore:
         return self._conn is None or self._conn.broken
 
     def _rollback(self, tx: _PgTx) -> None:
-        import psycopg
-
         if not (tx._write and tx.started) or self._conn is None or self._conn.broken:
             return
         try:
@@ -184,9 +194,6 @@ class PostgresStore:
         the last result; reconnect once if the connection turns out to be broken (nothing
         has happened in this transaction yet). Several statements with parameters are
         bound on the client and sent as one simple query."""
-        import psycopg
-        from psycopg.rows import dict_row
-
         for attempt in (1, 2):
             conn = self._connection()
             cur = psycopg.ClientCursor(conn, row_factory=dict_row) if results > 1 else tx._cursor
@@ -202,8 +209,26 @@ class PostgresStore:
             return cur
         raise AssertionError("unreachable")
 
+    # -- session locks ------------------------------------------------------------------
+
+    def try_session_lock(self, space: int, key: str) -> bool:
+        return self._session_lock(SESSION_LOCK_TRY, space, key)
+
+    def holds_session_lock(self, space: int, key: str) -> bool:
+        return self._session_lock(SESSION_LOCK_HELD, space, key)
+
+    def release_session_lock(self, space: int, key: str) -> None:
+        self._session_lock(SESSION_LOCK_RELEASE, space, key)
+
+    def _session_lock(self, sql: str, space: int, key: str) -> bool:
+        try:
+            rows = self.execute_raw(sql, {"space": space, "key": key})
+        except psycopg.Error as exc:
+            raise _translate(exc, self.location, self._broken()) from exc
+        return bool(rows and rows[0]["ok"])
+
     def execute_raw(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        """For the store layer itself (advisory locks, LISTEN/NOTIFY); not for callers."""
+        """For the store layer itself (schema, session locks) and its tests; not for callers."""
         with self._lock:
             cur = self._connection().execute(sql, params)
             return cur.fetchall() if cur.description else []

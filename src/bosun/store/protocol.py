@@ -1,9 +1,9 @@
 """The Store protocol every backend implements, and the transaction handle it yields.
 
 Only the store layer executes SQL. Callers name a query registered in `bosun.store.queries`
-(or an engine's own query module) and pass parameters; each backend turns the name into its
-dialect's SQL. Every state change and the event recording it commit in one transaction:
-`tx.emit(...)` inserts the event inside the same transaction.
+(the store loads every area's `queries_<area>` module itself) and pass parameters; each
+backend turns the name into its dialect's SQL. Every state change and the event recording it
+commit in one transaction: `tx.emit(...)` inserts the event inside the same transaction.
 
 The contract every backend keeps (tests/store runs it against each one):
 - write transactions are serialised: a read-modify-write inside one never loses an update,
@@ -11,7 +11,9 @@ The contract every backend keeps (tests/store runs it against each one):
 - `tx.now` is read after the writer lock is taken, so it never goes backwards in commit order;
 - a read-only transaction (`write=False`) refuses a query that writes;
 - transactions do not nest: opening one while the same store has one open is an error;
-- foreign errors come out as `bosun.base.errors.StoreError` and its subclasses.
+- foreign errors come out as `bosun.base.errors.StoreError` and its subclasses;
+- a session lock `(space, key)` is held by at most one open store at a time, across
+  processes and hosts, until it is released, the store is closed or its process ends.
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ class Store(Protocol):
         """A write transaction (serialised with every other writer) or, with write=False, a
         read-only one. durable=False lets a backend commit without waiting for the disk
         (for liveness updates that record no transition); the commit is still atomic."""
+
+    def try_session_lock(self, space: int, key: str) -> bool:
+        """Take the lock `(space, key)` for this store's session, without waiting; False
+        when another session holds it. Taking a lock this session holds returns True, and
+        one release frees it. `space` names what is locked (e.g. the merge queue's 0x6D71)."""
+
+    def holds_session_lock(self, space: int, key: str) -> bool:
+        """Whether this session still holds the lock (a reconnect loses it)."""
+
+    def release_session_lock(self, space: int, key: str) -> None:
+        """Release the lock if this session holds it."""
 
     def schema_version(self) -> int: ...
 

@@ -1,15 +1,33 @@
 """Named SQL queries. Written once with `:name` parameters; a backend adapts the style.
 
-A query that must differ per dialect registers a PostgreSQL variant. Engines register their
-own queries from their own modules under `bosun/store/` with `register(...)`.
+A query that must differ per dialect registers a PostgreSQL variant. The core services'
+queries are registered below; each other area registers its own from a module
+`bosun/store/queries_<area>.py` listed in `AREAS`. The store loads those modules itself, all
+at once, the first time a transaction names a query that is not registered yet: callers
+never import a query module. (Loading on that first miss keeps the agents' most frequent
+calls, a heartbeat, from paying for the engines' queries.)
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 
 QUERIES: dict[str, str] = {}
 POSTGRES: dict[str, str] = {}
+
+# The modules under bosun/store/ that register the queries of one area each.
+AREAS = (
+    "agents",
+    "mergequeue",
+    "pipeline",
+    "sentinel",
+    "supervisor",
+    "threads",
+    "triggers",
+    "web",
+)
+_loaded = False
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -22,7 +40,20 @@ def register(queries: dict[str, str], postgres: dict[str, str] | None = None) ->
     POSTGRES.update(postgres or {})
 
 
+def load_all() -> None:
+    """Register the queries of every area (once)."""
+    global _loaded
+    if not _loaded:
+        for area in AREAS:
+            importlib.import_module(f"bosun.store.queries_{area}")
+        _loaded = True
+
+
 def sql_for(name: str, dialect: str) -> str:
+    if name not in QUERIES:
+        load_all()
+        if name not in QUERIES:
+            raise KeyError(f"no query named {name!r} is registered")
     if dialect == "postgres":
         if name in POSTGRES:
             return POSTGRES[name]
@@ -53,6 +84,8 @@ register(
         "ORDER BY id",
         "events_max_id": "SELECT COALESCE(MAX(id), 0) AS id FROM events",
         "events_count": "SELECT COUNT(*) AS n FROM events",
+        "events_for_subject_since": "SELECT * FROM events WHERE subject = :subject "
+        "AND ts >= :since ORDER BY id LIMIT :limit",
         # identities
         "identity_get": "SELECT * FROM identities WHERE role = :role AND name = :name",
         "identity_insert": "INSERT INTO identities (role, name, status, session_id, incarnation, "

@@ -1,5 +1,5 @@
-"""Named SQL of the merge queue (requests, per-target window and lease) and the raw
-PostgreSQL advisory-lock statements its processor lease uses."""
+"""Named SQL of the merge queue: requests, and per target the adaptive window and (on
+SQLite) the processor lease. (On PostgreSQL the lease is the store's session lock.)"""
 
 from __future__ import annotations
 
@@ -46,17 +46,4 @@ register(
         "lease_expires_at = NULL, updated_at = :now WHERE target = :target "
         "AND lease_holder = :holder",
     }
-)
-
-# PostgreSQL: one processor per target fleet-wide through a session advisory lock, keyed by
-# the schema and the target so separate bosun schemas on one server never contend.
-PG_LOCK_CLASS = 0x6D71  # "mq"
-_PG_KEY = "%s, hashtext(current_schema() || '/' || %s::text)"
-PG_TRY_LOCK = f"SELECT pg_try_advisory_lock({_PG_KEY}) AS locked"
-PG_UNLOCK = f"SELECT pg_advisory_unlock({_PG_KEY}) AS unlocked"
-# Still ours? (the store reopens a broken connection, which drops session locks)
-PG_LOCK_HELD = (
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    "AND pid = pg_backend_pid() AND objsubid = 2 AND classid = %s::oid "
-    "AND objid = hashtext(current_schema() || '/' || %s::text)::oid) AS held"
 )

@@ -36,7 +36,5 @@ register(
         "commitment_expired_open": "SELECT * FROM commitments "
         "WHERE status = 'open' AND expires_at <= :now "
         "AND (:role IS NULL OR (role = :role AND name = :name)) ORDER BY opened_at, id",
-        "events_for_subject_since": "SELECT * FROM events WHERE subject = :subject "
-        "AND ts >= :since ORDER BY id LIMIT :limit",
     }
 )

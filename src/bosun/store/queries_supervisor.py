@@ -25,6 +25,8 @@ register(
         "recovery_attempts_by_strategy": "SELECT * FROM recovery_attempts "
         "WHERE strategy = :strategy AND outcome IN ('success', 'failure') "
         "ORDER BY started_at DESC, id DESC LIMIT :limit",
+        "event_last_for": "SELECT ts FROM events WHERE subject = :subject AND kind = :kind "
+        "ORDER BY id DESC LIMIT 1",
         "recovery_attempts_recent": "SELECT * FROM (SELECT * FROM recovery_attempts "
         "ORDER BY started_at DESC, id DESC LIMIT :limit) t ORDER BY started_at, id",
         # the resume queue

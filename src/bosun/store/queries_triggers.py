@@ -8,8 +8,6 @@ running attempt checks the lease token (fencing): a worker that lost its lease c
 
 from __future__ import annotations
 
-from typing import Any
-
 from bosun.store.queries import register, to_pyformat
 
 PENDING = "('queued', 'retry', 'running')"
@@ -150,30 +148,3 @@ register(
         ),
     },
 )
-
-CHANNEL = "bosun_triggers"
-THREADS_CHANNEL = "bosun_threads"
-
-
-class Listener:
-    """PostgreSQL LISTEN on a dedicated autocommit connection; `wait` returns on a NOTIFY."""
-
-    def __init__(self, url: str, channels: tuple[str, ...] = (CHANNEL, THREADS_CHANNEL)) -> None:
-        import psycopg
-
-        self._conn: Any = psycopg.connect(url, autocommit=True, connect_timeout=5)
-        for channel in channels:
-            self._conn.execute(f"LISTEN {channel}")
-
-    def wait(self, timeout: float) -> bool:
-        """True when at least one notification arrived within `timeout` seconds."""
-        got = False
-        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-            got = True
-        if got:  # drain whatever else is queued without waiting
-            for _ in self._conn.notifies(timeout=0.0):
-                pass
-        return got
-
-    def close(self) -> None:
-        self._conn.close()

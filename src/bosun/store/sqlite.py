@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +28,7 @@ class SqliteStore:
         self.location = str(path)
         self._lock = threading.RLock()
         self._active = False
+        self._session_locks: dict[tuple[int, str], int | None] = {}
         memory = str(path) == ":memory:"
         if not memory:
             file = Path(path)
@@ -118,6 +121,43 @@ class SqliteStore:
                     ) from exc
                 time.sleep(0.005)
 
+    # -- session locks --------------------------------------------------------------------
+
+    def try_session_lock(self, space: int, key: str) -> bool:
+        """An flock on a file beside the database, which the system drops with the process.
+        (An in-memory database is private to this store: its locks never contend.)"""
+        with self._lock:
+            if (space, key) in self._session_locks:
+                return True
+            if self._file_key is None:
+                self._session_locks[(space, key)] = None
+                return True
+            path = _session_lock_file(Path(self.location), space, key)
+            try:
+                path.parent.mkdir(exist_ok=True)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as exc:
+                raise StoreUnavailable(
+                    f"cannot open the lock file {path}: {exc.strerror}",
+                    "check the permissions of the database's directory",
+                ) from exc
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            self._session_locks[(space, key)] = fd
+            return True
+
+    def holds_session_lock(self, space: int, key: str) -> bool:
+        return (space, key) in self._session_locks
+
+    def release_session_lock(self, space: int, key: str) -> None:
+        with self._lock:
+            fd = self._session_locks.pop((space, key), None)
+            if fd is not None:
+                os.close(fd)  # closing the descriptor releases its flock
+
     # -- schema ---------------------------------------------------------------------------
 
     def schema_version(self) -> int:
@@ -166,10 +206,14 @@ class SqliteStore:
         return sorted(out)
 
     def close(self) -> None:
-        conn = getattr(self, "_conn", None)
+        for fd in getattr(self, "_session_locks", {}).values():
+            if fd is not None:
+                os.close(fd)
+        self._session_locks = {}
+        conn: sqlite3.Connection | None = getattr(self, "_conn", None)
         if conn is not None:
             conn.close()
-            self._conn = None
+            del self._conn
             key = getattr(self, "_file_key", None)
             if key is not None and _OPEN.get(key):
                 _OPEN[key] -= 1
@@ -185,6 +229,13 @@ _OPEN: dict[str, int] = {}
 
 def _key(file: Path) -> str:
     return os.path.realpath(file)
+
+
+def _session_lock_file(database: Path, space: int, key: str) -> Path:
+    """A 32-bit hash of the key, as PostgreSQL's advisory locks use (zlib is loaded already;
+    hashlib would cost the heartbeat milliseconds)."""
+    digest = zlib.crc32(key.encode())
+    return database.with_name(database.name + ".locks") / f"{space:x}-{digest:08x}.lock"
 
 
 def _looks_like_sqlite(file: Path) -> bool:

@@ -1,12 +1,18 @@
-"""Engines the supervisor runs beside its tick, each in its own thread with its own store
-connection: the merge queue (gates can take minutes; the tick must not wait for them)."""
+"""Loops the supervisor hosts beside its tick, each in its own thread with its own store
+connection (a merge queue's gates can take minutes; the tick must not wait for them).
+
+The supervisor knows none of the engines it hosts: the caller (the CLI) builds the list of
+`BackgroundLoop`s — a `StepLoop` for an engine that runs one step at a time, a `WorkerLoop`
+for one that runs until stopped — and passes it in, as Temporal's `Worker(activities=[…])`.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from bosun.base.errors import BosunError
 
@@ -14,6 +20,71 @@ if TYPE_CHECKING:
     from bosun.core.context import Context
 
 logger = logging.getLogger("bosun.supervisor")
+ContextOpener = Callable[[], "Context"]
+
+
+class LoopThread(Protocol):
+    """A running loop: its guard name, its last error, and the thread controls."""
+
+    @property
+    def engine(self) -> str: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    def start(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+
+class BackgroundLoop(Protocol):
+    """One engine's loop, as the caller hands it to the supervisor."""
+
+    @property
+    def name(self) -> str: ...
+
+    def thread(
+        self, open_ctx: ContextOpener, stopping: threading.Event, tick_interval: float
+    ) -> LoopThread: ...
+
+
+class Worker(Protocol):
+    """An engine that runs until it is stopped (the trigger worker)."""
+
+    def run(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StepLoop:
+    """Run `step(ctx)` every tick interval, or every `every` seconds when that is shorter."""
+
+    name: str
+    step: Callable[[Context], object]
+    every: float | None = None
+
+    def thread(
+        self, open_ctx: ContextOpener, stopping: threading.Event, tick_interval: float
+    ) -> LoopThread:
+        interval = tick_interval if self.every is None else min(tick_interval, self.every)
+        return BackgroundEngine(self.name, open_ctx, self.step, interval, stopping)
+
+
+@dataclass(frozen=True)
+class WorkerLoop:
+    """Build a `Worker` on the loop's own context and run it until the supervisor stops."""
+
+    name: str
+    build: Callable[[Context], Worker]
+    label: str  # for the thread name and the log ("trigger-worker")
+
+    def thread(
+        self, open_ctx: ContextOpener, stopping: threading.Event, tick_interval: float
+    ) -> LoopThread:
+        return WorkerThread(self, open_ctx, stopping)
 
 
 class BackgroundEngine(threading.Thread):
@@ -22,7 +93,7 @@ class BackgroundEngine(threading.Thread):
     def __init__(
         self,
         name: str,
-        open_ctx: Callable[[], Context],
+        open_ctx: ContextOpener,
         step: Callable[[Context], object],
         interval: float,
         stopping: threading.Event,
@@ -55,54 +126,34 @@ class BackgroundEngine(threading.Thread):
             ctx.close()
 
 
-def merge_queue_step(ctx: Context) -> object:
-    from bosun.mergequeue.processor import process
+class WorkerThread(threading.Thread):
+    """A `WorkerLoop`'s worker on its own store connection; stopped with the supervisor."""
 
-    return process(ctx, None, until_empty=True)
-
-
-def sentinel_step(ctx: Context) -> object:
-    """Follow every open commitment through and type the nudges (`[sentinel] enabled`)."""
-    from bosun.sentinel.service import Sentinel
-
-    return Sentinel(ctx).patrol()
-
-
-class TriggerEngine(threading.Thread):
-    """The trigger worker (`bosun triggers work`) inside the supervisor, on its own store
-    connection; stopped with the supervisor."""
-
-    engine = "trigger_workers"
-
-    def __init__(self, open_ctx: Callable[[], Context], stopping: threading.Event) -> None:
-        super().__init__(name="bosun-trigger-worker", daemon=True)
+    def __init__(self, loop: WorkerLoop, open_ctx: ContextOpener, stopping: threading.Event):
+        super().__init__(name=f"bosun-{loop.label}", daemon=True)
+        self.engine = loop.name
+        self.loop = loop
         self.open_ctx = open_ctx
         self.stopping = stopping
         self.error: str | None = None
-        self._worker: object | None = None
 
     def run(self) -> None:
-        from bosun.agents.driver import project_fleet
-        from bosun.triggers.engine import build_worker
-        from bosun.triggers.fleet_seams import fleet_seams
-
+        label = self.loop.label.replace("-", " ")
         ctx = self.open_ctx()
         try:
-            seams = fleet_seams(project_fleet(ctx)) if ctx.paths is not None else None
-            worker = build_worker(ctx, seams, log=lambda line: logger.info("triggers: %s", line))
-            self._worker = worker
+            worker = self.loop.build(ctx)
             stopper = threading.Thread(target=self._stop_when_asked, args=(worker,), daemon=True)
             stopper.start()
             worker.run()
         except BosunError as exc:
             self.error = exc.message
-            logger.warning("trigger worker: %s", exc.message)
+            logger.warning("%s: %s", label, exc.message)
         except Exception as exc:  # noqa: BLE001 - an engine must not die silently
             self.error = f"{type(exc).__name__}: {exc}"
-            logger.exception("trigger worker crashed")
+            logger.exception("%s crashed", label)
         finally:
             ctx.close()
 
-    def _stop_when_asked(self, worker: object) -> None:
+    def _stop_when_asked(self, worker: Worker) -> None:
         self.stopping.wait()
-        worker.stop()  # type: ignore[attr-defined]
+        worker.stop()

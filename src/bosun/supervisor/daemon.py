@@ -9,20 +9,24 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.clock import iso
 from bosun.base.errors import LockHeld, NotFound, OperationFailed
+from bosun.core.context import open_project
+from bosun.supervisor.guards import report_guard
+from bosun.supervisor.hostlock import pid_alive, read_lock_record
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
+    from bosun.supervisor.background import BackgroundLoop, LoopThread
     from bosun.supervisor.policies.lock_takeover import LockRecord
+    from bosun.supervisor.process import SupervisorProcess
 
 
 def running_supervisor(ctx: Context) -> LockRecord | None:
     """The live supervisor of this project on this host, from its lock record."""
-    from bosun.supervisor.hostlock import pid_alive, read_lock_record
-
     assert ctx.paths is not None
     record = read_lock_record(ctx.paths.supervisor_lock)
     if record is None or record.released_at is not None:
@@ -32,14 +36,20 @@ def running_supervisor(ctx: Context) -> LockRecord | None:
     return record
 
 
-def run_foreground(ctx: Context, *, once: bool = False, merge_queue: bool = True) -> int:
+def run_foreground(
+    ctx: Context, *, once: bool = False, loops: Sequence[BackgroundLoop] = ()
+) -> int:
+    """Run the supervisor here until it is stopped (or one tick with `once`), hosting the
+    caller's background `loops` beside the tick (none with `once`)."""
+    # Lazy: agents' commands (`bosun handoff`) import this module for `running_supervisor`
+    # and must not load the whole engine (CLI start-up time).
     from bosun.supervisor.process import SupervisorProcess
 
     _configure_logging()
     process = SupervisorProcess(ctx)
-    threads = [] if once else _background_engines(ctx, process, merge_queue=merge_queue)
-    for engine in threads:
-        process.extras.append(lambda engine=engine: _report_background(ctx, engine, process))
+    threads = [] if once else _start_loops(ctx, process, loops)
+    for thread in threads:
+        process.extras.append(_reporter(ctx, thread, process))
     try:
         for thread in threads:
             thread.start()
@@ -50,58 +60,35 @@ def run_foreground(ctx: Context, *, once: bool = False, merge_queue: bool = True
             thread.join(timeout=30)
 
 
-def _background_engines(ctx: Context, process: Any, *, merge_queue: bool) -> list[Any]:
-    """The engines that run beside the tick, each on its own store connection: the merge
-    queue, the trigger workers and the action-claim sentinel, when they are switched on."""
-    from bosun.core.context import open_project
-    from bosun.sentinel import sentinel_enabled
-    from bosun.supervisor.background import (
-        BackgroundEngine,
-        TriggerEngine,
-        merge_queue_step,
-        sentinel_step,
-    )
-
+def _start_loops(
+    ctx: Context, process: SupervisorProcess, loops: Sequence[BackgroundLoop]
+) -> list[LoopThread]:
+    """Each loop on its own store connection, stopped with the supervisor."""
     assert ctx.paths is not None
     root = ctx.paths.root
 
     def opener() -> Context:
         return open_project(root)
 
-    engines: list[Any] = []
-    if merge_queue:
-        engines.append(
-            BackgroundEngine(
-                "merge_queue",
-                opener,
-                merge_queue_step,
-                min(process.settings.tick_interval, 1.0),
-                process.stopping,
+    tick = process.settings.tick_interval
+    return [loop.thread(opener, process.stopping, tick) for loop in loops]
+
+
+def _reporter(ctx: Context, thread: LoopThread, process: SupervisorProcess) -> Callable[[], None]:
+    """Report a loop's health as its guard, every tick."""
+
+    def report() -> None:
+        with ctx.store.transaction() as tx:
+            report_guard(
+                tx,
+                thread.engine,
+                process.fleet.host,
+                enabled=thread.is_alive(),
+                cadence=max(process.settings.tick_interval, 1.0),
+                error=thread.error,
             )
-        )
-    if ctx.config.get("triggers.enabled"):
-        engines.append(TriggerEngine(opener, process.stopping))
-    if sentinel_enabled(ctx.config):
-        engines.append(
-            BackgroundEngine(
-                "sentinel", opener, sentinel_step, process.settings.tick_interval, process.stopping
-            )
-        )
-    return engines
 
-
-def _report_background(ctx: Context, engine: Any, process: Any) -> None:
-    from bosun.supervisor.guards import report_guard
-
-    with ctx.store.transaction() as tx:
-        report_guard(
-            tx,
-            engine.engine,
-            process.fleet.host,
-            enabled=engine.is_alive(),
-            cadence=max(process.settings.tick_interval, 1.0),
-            error=engine.error,
-        )
+    return report
 
 
 def _configure_logging() -> None:

@@ -9,35 +9,35 @@ step with its event. No transaction is held while a session starts or text is ty
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bosun.agents.sessions import emit_ended, end_session
 from bosun.base.errors import BosunError
 from bosun.core.records import IdentityStatus, Phase, WorkStatus
 from bosun.runtime.protocol import Liveness
 from bosun.supervisor import recovery_log as log
 from bosun.supervisor.observe import Observer
+from bosun.supervisor.patrolling import Patrol
 from bosun.supervisor.policies.detect import (
     Condition,
     Detection,
-    ScreenState,
+    Observations,
     classify,
     recovery_condition,
 )
-from bosun.supervisor.policies.ladder import Outcome, Step, Strategy, next_strategy, verify
-from bosun.supervisor.policies.patrol import PatrolSubject, decide_nudge, evaluate_compliance
-from bosun.supervisor.policies.resume import DrainFacts, EndCause, SessionEnding
-from bosun.supervisor.recovery import Recovery, type_into
+from bosun.supervisor.policies.resume import DrainFacts, EndCause, ResumeEntry, SessionEnding
+from bosun.supervisor.recovery import Recovery
 from bosun.supervisor.resume_queue import ResumeQueue
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from bosun.agents.fleet import Fleet
     from bosun.agents.sessions import AgentSession
     from bosun.core.context import Context
     from bosun.core.records import Hook, Identity
-    from bosun.supervisor.settings import SupervisorSettings
+    from bosun.supervisor.typed_settings import SupervisorSettings
 
 logger = logging.getLogger("bosun.supervisor")
 SKIP_STATUSES = {IdentityStatus.TERMINATED, IdentityStatus.QUARANTINED}
@@ -80,6 +80,7 @@ class Supervisor:
         self.observer = Observer(fleet, look_interval=look)
         self.recovery = Recovery(ctx, fleet, settings)
         self.resume = ResumeQueue(ctx, settings.resume)
+        self.patrol = Patrol(ctx, fleet, settings, self.observer)
         self.last_tick: float | None = None
         self._ready_timeouts: dict[str, float] = {}
 
@@ -188,12 +189,12 @@ class Supervisor:
                 self.recovery.request_checkpoint(session, self.observer.seen(session), detection)
         found = recovery_condition(detections)
         if found is not None:
-            action = self.recovery.recover(session, identity, found, obs)
+            action = self.recovery.recover(session, identity, found, obs, self.last_tick)
             if action:
                 report.actions.append(f"{session.ref}: {action}")
             return
         if session.live and obs.alive:
-            self._patrol(session, identity, hook, obs, now, report, pending)
+            self.patrol.nudge(session, identity, hook, obs, now, report, pending)
 
     def _starting(self, session: AgentSession, now: float) -> bool:
         if not session.live or session.ready_at is not None:
@@ -235,12 +236,10 @@ class Supervisor:
     # -- resume queue ---------------------------------------------------------------------
 
     def _clean_exit(
-        self, session: AgentSession, hook: Hook | None, obs: object, report: TickReport
+        self, session: AgentSession, hook: Hook | None, obs: Observations, report: TickReport
     ) -> None:
         """Exit code 0 is not a crash. With unfinished work on the hook the identity goes to
         the resume queue (bounded revivals); otherwise its session simply ended."""
-        from bosun.agents.sessions import emit_ended, end_session
-
         with self.ctx.store.transaction() as tx:
             if not end_session(tx, session, 0, "exited cleanly"):
                 return
@@ -250,7 +249,7 @@ class Supervisor:
                 {
                     "incarnation": session.incarnation,
                     "exit_code": 0,
-                    "exited_at": obs.exited_at,  # type: ignore[attr-defined]
+                    "exited_at": obs.exited_at,
                     "hook_unfinished": bool(hook and hook.unfinished),
                 },
             )
@@ -270,8 +269,8 @@ class Supervisor:
     def drain_resume_queue(self) -> str | None:
         """Revive at most one queued identity this tick (after drain-time validation)."""
 
-        def facts(entry: object) -> DrainFacts:
-            ref = entry.identity  # type: ignore[attr-defined]
+        def facts(entry: ResumeEntry) -> DrainFacts:
+            ref = entry.identity
             role, name = ref.split("/", 1)
             identity = self.ctx.identities.find(role, name)
             session = self.fleet.session(role, name)
@@ -281,9 +280,7 @@ class Supervisor:
                 and not self.fleet.runtime.liveness(self.fleet.handle(session)).dead
             )
             hook = self.ctx.hooks.find(role, name) if identity else None
-            worktree = entry.worktree  # type: ignore[attr-defined]
-            from pathlib import Path
-
+            worktree = entry.worktree
             return DrainFacts(
                 live_session=live,
                 worktree_exists=bool(worktree and Path(worktree).is_dir()),
@@ -311,97 +308,6 @@ class Supervisor:
         self.resume.record_result(entry.id, True)
         return f"{entry.identity}: revived from the resume queue"
 
-    # -- patrol ---------------------------------------------------------------------------
-
-    def _patrol(
-        self,
-        session: AgentSession,
-        identity: Identity,
-        hook: Hook | None,
-        obs: object,
-        now: float,
-        report: TickReport,
-        pending: bool,
-    ) -> None:
-        config = self.settings.patrol
-        if not self.settings.guards["patrol"].enabled:
-            return
-        if not pending or obs.screen_state != ScreenState.READY:  # type: ignore[attr-defined]
-            return  # nothing to nudge about: spare the store a read per agent per tick
-        with self.ctx.store.transaction(write=False) as tx:
-            last = log.last_patrol(tx, session.ref)
-        # A new session gets a full interval before its first patrol: it was just primed.
-        started = session.ready_at or session.started_at
-        subject = PatrolSubject(
-            role=identity.role,
-            screen_state=obs.screen_state,  # type: ignore[attr-defined]
-            hook_unfinished=pending,
-            work_title=hook.summary if hook else None,
-            phase=str(hook.phase) if hook else None,
-            crew=identity.crew,
-            last_patrol=max(last or 0.0, started),
-        )
-        decision = decide_nudge(subject, now, config)
-        if not decision.nudge or decision.text is None:
-            return
-        if self.settings.guards["patrol"].dry_run:
-            with self.ctx.store.transaction() as tx:
-                # Recorded as never delivered, so it paces the next patrol like a real one.
-                nudge = log.record_nudge(tx, session.ref, decision.text)
-                tx.run("nudge_abandon", id=nudge.id)
-                tx.emit(
-                    "supervisor.patrol_dry_run",
-                    session.ref,
-                    {"nudge": nudge.id, "text": decision.text, "reason": decision.reason},
-                )
-            report.actions.append(f"{session.ref}: would nudge (dry run)")
-            return
-        with self.ctx.store.transaction() as tx:
-            nudge = log.record_nudge(
-                tx,
-                session.ref,
-                decision.text,
-                work_id=hook.work_id if hook else None,
-                phase=str(hook.phase) if hook else None,
-            )
-        try:
-            type_into(self.fleet, session, decision.text)
-        except BosunError as exc:
-            report.errors.append(f"{session.ref}: patrol nudge not delivered: {exc.message}")
-            return
-        with self.ctx.store.transaction() as tx:
-            log.mark_delivered(tx, nudge.id)
-        report.actions.append(f"{session.ref}: patrol nudge")
-
-    def settle_patrol_responses(self) -> None:
-        """Close each delivered nudge with the agent's response (or its silence)."""
-        with self.ctx.store.transaction(write=False) as tx:
-            waiting = log.awaiting_response(tx)
-        if not waiting:
-            return
-        now = self.ctx.clock.now()
-        sessions = {s.ref: s for s in self.fleet.sessions()}
-        for nudge in waiting:
-            session = sessions.get(nudge.identity)
-            role, name = nudge.identity.split("/", 1)
-            identity = self.ctx.identities.find(role, name)
-            if session is None or identity is None:
-                continue
-            obs = self.observer.observe(session, identity, self.ctx.hooks.find(role, name), now)
-            result = evaluate_compliance(
-                nudge.delivered_at or nudge.created_at,
-                obs,
-                now,
-                self.settings.patrol.compliance_window,
-            )
-            if result.compliance.value == "pending":
-                continue
-            with self.ctx.store.transaction() as tx:
-                log.record_response(tx, nudge.id, result, self._patrol_log())
-
-    def _patrol_log(self) -> Path | None:
-        return self.ctx.paths.logs / "patrol.jsonl" if self.ctx.paths else None
-
     # -- what the loop calls on a process exit ------------------------------------------
 
     def session_exited(self, session: AgentSession, live: Liveness) -> TickReport:
@@ -409,8 +315,6 @@ class Supervisor:
 
         A deliberate stop (`bosun agent stop`, a handoff) records the session's end right
         after the process dies; give it `SETTLE` seconds so it is never taken for a crash."""
-        import time
-
         seen = self.observer.seen(session)
         if seen.exited is None:
             seen.exited, seen.exited_at = live, self.ctx.clock.now()
@@ -421,6 +325,3 @@ class Supervisor:
                 break
             time.sleep(0.02)
         return self.tick(only=session.ref)
-
-
-__all__ = ["Outcome", "Step", "Strategy", "Supervisor", "TickReport", "next_strategy", "verify"]

@@ -13,9 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the guard_report queries)
+from bosun.base.clock import iso
+from bosun.base.config import all_settings
+from bosun.base.errors import ConfigError, InvalidInput
 from bosun.base.names import check_name, check_text
-from bosun.supervisor.policies.posture import Configured, GuardRow, SelfReport, classify
+from bosun.supervisor.policies.posture import (
+    Configured,
+    GuardRow,
+    SelfReport,
+    attention_line,
+    classify,
+)
 
 if TYPE_CHECKING:
     from bosun.base.config import Config
@@ -40,10 +48,8 @@ def _switch(prefix: str) -> Callable[[Config], Configured]:
 
 
 def _flag(config: Config, key: str, default: bool) -> bool:
-    from bosun.base.errors import ConfigError
-
     try:
-        return bool(config.get(key))
+        return config.flag(key)
     except ConfigError:
         return default  # the engine that declares it has not landed yet
 
@@ -57,8 +63,6 @@ def register_guard(spec: GuardSpec) -> None:
 
 
 def registered_guards() -> dict[str, GuardSpec]:
-    from bosun.base.config import all_settings
-
     all_settings()  # imports every package's settings.py, where guards register
     return dict(_REGISTRY)
 
@@ -98,8 +102,6 @@ def report_guard(
     plain tick is not, so the event log does not fill with heartbeats.
     """
     if cadence <= 0:
-        from bosun.base.errors import InvalidInput
-
         raise InvalidInput(
             f"guard {guard} cadence {cadence} must be > 0",
             "pass the seconds between the guard's ticks",
@@ -140,7 +142,7 @@ def self_report(row: Row) -> SelfReport:
 def guard_posture(tx: Tx, config: Config, now: float) -> list[GuardRow]:
     """One row per guard and reporting host; a registered guard nobody reported gets one row
     with no host (configured on → off-runtime-divergent)."""
-    stale_factor = float(config.get("supervisor.guards.stale_factor"))
+    stale_factor = config.number("supervisor.guards.stale_factor")
     reports: dict[str, list[SelfReport]] = {}
     for row in tx.all("guard_reports_all"):
         report = self_report(row)
@@ -157,8 +159,6 @@ def guard_posture(tx: Tx, config: Config, now: float) -> list[GuardRow]:
 
 
 def row_json(row: GuardRow, now: float) -> dict[str, Any]:
-    from bosun.base.clock import iso
-
     report = row.report
     return {
         "guard": row.guard,
@@ -184,6 +184,4 @@ def row_json(row: GuardRow, now: float) -> dict[str, Any]:
 
 def guard_attention(tx: Tx, config: Config, now: float) -> str | None:
     """The aggregated attention line for `bosun status` (None when all is well)."""
-    from bosun.supervisor.policies.posture import attention_line
-
     return attention_line(guard_posture(tx, config, now))

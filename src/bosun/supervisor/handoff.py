@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal as signal_module
+import subprocess
 from typing import TYPE_CHECKING, Any
 
 from bosun.agents.driver import project_fleet
 from bosun.base.errors import BosunError
 from bosun.base.names import check_text
 from bosun.core.records import IdentityStatus
+from bosun.supervisor.daemon import running_supervisor
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -51,7 +53,6 @@ def hand_off(ctx: Context, role: str, name: str, note: str | None) -> dict[str, 
 
 def _ask_for_a_tick(ctx: Context) -> None:
     """Wake the supervisor (SIGUSR1) so the successor starts now, not at the next tick."""
-    from bosun.supervisor.daemon import running_supervisor
 
     record = running_supervisor(ctx)
     if record is not None:
@@ -75,8 +76,6 @@ def _end_session(ctx: Context, role: str, name: str) -> bool:
 def _stop_own_session_later(ctx: Context, role: str, name: str) -> bool:
     """An agent handing itself off: its pane ends a moment after this command returns
     (stopping it from inside would cut this command short)."""
-    import subprocess
-
     session = project_fleet(ctx).session(role, name)
     if session is None or not session.live or not session.pid:
         return False

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bosun.base.clock import Clock, SystemClock, iso
 from bosun.base.errors import LockHeld, OperationFailed
 from bosun.base.paths import atomic_write_bytes
+from bosun.supervisor.guards import report_guard
 from bosun.supervisor.policies.lock_takeover import (
     Locality,
     LockRecord,
@@ -345,8 +346,6 @@ def read_lock_record(path: Path) -> LockRecord | None:
 def audit_acquisition(tx: Tx, acquired: LockAcquired, path: Path, cadence: float = 1.0) -> None:
     """Record taking the lock as an event (a renamed host's takeover is its own, loud kind)
     and report the host_lock guard healthy (clearing an earlier refusal)."""
-    from bosun.supervisor.guards import report_guard
-
     data = {
         "path": str(path),
         "reason": acquired.decision.reason,
@@ -368,8 +367,6 @@ def audit_refusal(tx: Tx, refused: HostLockRefused, hostname: str, cadence: floa
     """Record a refusal (or a dry-run would-take-over) as an event, and report the host_lock
     guard errored with the message and the recovery command, so `bosun guards` and `bosun
     status` say it loudly after this process has gone."""
-    from bosun.supervisor.guards import report_guard
-
     dry = refused.decision is not None and refused.decision.verdict == Verdict.WOULD_TAKE_OVER
     tx.emit(
         "supervisor.lock_takeover_dry_run" if dry else "supervisor.lock_refused",

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bosun.agents.views import context_percent
-from bosun.runtime.protocol import Liveness, LivenessState
+from bosun.base.errors import RuntimeFailure
+from bosun.runtime.protocol import Liveness, LivenessState, SessionHandle
 from bosun.runtime.screen import ScreenState as RuntimeScreen
 from bosun.runtime.screen import classify as classify_screen
 from bosun.supervisor.policies.detect import Observations, ScreenState
@@ -110,12 +111,10 @@ class Observer:
             work_pending=work_pending,
         )
 
-    def _look(self, seen: Seen, handle: object, now: float) -> None:
-        from bosun.base.errors import RuntimeFailure
-
+    def _look(self, seen: Seen, handle: SessionHandle, now: float) -> None:
         seen.looked_at = now
         try:
-            screen = self.fleet.runtime.capture(handle, 60)  # type: ignore[arg-type]
+            screen = self.fleet.runtime.capture(handle, 60)
         except RuntimeFailure:
             return
         digest = hashlib.blake2b(_strip_clock(screen).encode(), digest_size=12).hexdigest()
@@ -123,7 +122,7 @@ class Observer:
             seen.screen_hash = digest
             seen.screen_changed_at = now
         state = _SCREEN.get(
-            classify_screen(screen, handle.patterns),  # type: ignore[attr-defined]
+            classify_screen(screen, handle.patterns),
             ScreenState.UNKNOWN,
         )
         if state == ScreenState.WAITING:

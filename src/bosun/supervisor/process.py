@@ -16,12 +16,16 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bosun.agents.driver import project_fleet
 from bosun.base.errors import BosunError
+from bosun.supervisor.engine import Supervisor
+from bosun.supervisor.guards import report_guard
+from bosun.supervisor.hostlock import HostLock, HostLockRefused, audit_acquisition, audit_refusal
+from bosun.supervisor.typed_settings import validate_supervisor_config
 
 if TYPE_CHECKING:
     from bosun.agents.sessions import AgentSession
     from bosun.core.context import Context
-    from bosun.supervisor.engine import Supervisor
 
 logger = logging.getLogger("bosun.supervisor")
 MAX_POLL = 0.25  # the fallback poll: at least 4 times a second
@@ -42,10 +46,10 @@ class ExitWatcher:
                 self._drop(key)
         gone = []
         for key, session in wanted.items():
-            if key in self.fds:
+            if key in self.fds or not session.pid:
                 continue
             try:
-                fd = os.pidfd_open(session.pid)  # type: ignore[arg-type]
+                fd = os.pidfd_open(session.pid)
             except ProcessLookupError:
                 gone.append(session)
                 continue
@@ -81,10 +85,6 @@ class ExitWatcher:
 
 class SupervisorProcess:
     def __init__(self, ctx: Context, *, extras: list[Callable[[], None]] | None = None) -> None:
-        from bosun.agents.driver import project_fleet
-        from bosun.supervisor.engine import Supervisor
-        from bosun.supervisor.settings import validate_supervisor_config
-
         self.ctx = ctx
         self.settings = validate_supervisor_config(ctx.config)
         self.fleet = project_fleet(ctx)
@@ -105,13 +105,6 @@ class SupervisorProcess:
         self.tick_requested.set()
 
     def run(self, *, once: bool = False) -> int:
-        from bosun.supervisor.hostlock import (
-            HostLock,
-            HostLockRefused,
-            audit_acquisition,
-            audit_refusal,
-        )
-
         assert self.ctx.paths is not None
         lock = HostLock(self.ctx.paths.supervisor_lock, self.settings.lock, self.ctx.clock)
         try:
@@ -142,7 +135,7 @@ class SupervisorProcess:
                 )
             lock.release()
 
-    def _loop(self, lock: object) -> None:
+    def _loop(self, lock: HostLock) -> None:
         clock = self.ctx.clock
         next_tick = clock.monotonic()
         poll = min(MAX_POLL, self.settings.poll_interval)
@@ -166,15 +159,13 @@ class SupervisorProcess:
         except BosunError as exc:
             logger.warning("handling the exit of %s failed: %s", session.ref, exc.message)
 
-    def _tick(self, lock: object) -> None:
-        from bosun.supervisor.guards import report_guard
-
+    def _tick(self, lock: HostLock) -> None:
         self.ticks += 1
         errors: dict[str, str | None] = {}
         report = self.supervisor.tick()
         errors["recovery_ladder"] = "; ".join(report.errors) or None
         for name, step in (
-            ("patrol", self.supervisor.settle_patrol_responses),
+            ("patrol", self.supervisor.patrol.settle_responses),
             ("resume_queue", self._drain),
         ):
             try:
@@ -192,7 +183,7 @@ class SupervisorProcess:
                 self.ctx.work.purge_wisps()
             except BosunError as exc:
                 logger.warning("purging wisps failed: %s", exc.message)
-        lock.refresh()  # type: ignore[attr-defined]
+        lock.refresh()
         for line in report.actions:
             logger.info("%s", line)
         with self.ctx.store.transaction() as tx:

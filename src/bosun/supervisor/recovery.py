@@ -6,19 +6,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bosun.agents.sessions import close_session
 from bosun.base.errors import BosunError
 from bosun.core.records import IdentityStatus
 from bosun.supervisor import recovery_log as log
-from bosun.supervisor.policies.detect import Condition
-from bosun.supervisor.policies.ladder import (
-    Attempt,
-    Outcome,
-    Step,
-    Strategy,
-    next_strategy,
-    verify,
-)
-from bosun.supervisor.policies.restart import RestartAction
+from bosun.supervisor.policies.ladder import Attempt, Outcome, Step, Strategy, verify
+from bosun.supervisor.policies.plan import plan_recovery
+from bosun.supervisor.strategies import EXECUTORS, type_into
 
 if TYPE_CHECKING:
     from bosun.agents.fleet import Fleet
@@ -27,7 +21,7 @@ if TYPE_CHECKING:
     from bosun.core.records import Identity
     from bosun.supervisor.observe import Seen
     from bosun.supervisor.policies.detect import Detection, Observations
-    from bosun.supervisor.settings import SupervisorSettings
+    from bosun.supervisor.typed_settings import SupervisorSettings
 
 logger = logging.getLogger("bosun.supervisor")
 OPERATOR = "bosun/operator"  # escalations are addressed to the people running the fleet
@@ -38,7 +32,6 @@ class Recovery:
         self.ctx = ctx
         self.fleet = fleet
         self.settings = settings
-        self.not_before: dict[str, float] = {}  # restart backoff, per identity
         self._pending: dict[str, list[Attempt]] | None = None  # read once per tick
 
     def load_pending(self) -> None:
@@ -81,32 +74,44 @@ class Recovery:
     # -- the ladder -----------------------------------------------------------------------
 
     def recover(
-        self, session: AgentSession, identity: Identity, found: Detection, obs: Observations
+        self,
+        session: AgentSession,
+        identity: Identity,
+        found: Detection,
+        obs: Observations,
+        last_tick: float | None = None,
     ) -> str | None:
+        """Walk the ladder one rung for `session`, as `plan_recovery` decides from the
+        recorded attempts, restarts and detection. `last_tick` (the previous tick) tells
+        whether a restart's backoff is new, so it is reported once."""
         now = self.ctx.clock.now()
         if not self.settings.guards["recovery_ladder"].enabled:
             return None
         with self.ctx.store.transaction(write=False) as tx:
             history = log.attempt_history(tx, session.ref)
-        decision = next_strategy(
-            history, found.condition, now, self.settings.ladder, crew=identity.crew
+            restarts = log.restart_history(tx, session.ref)
+            detected_at = log.last_detected(tx, session.ref, found.condition)
+        plan = plan_recovery(
+            history,
+            restarts,
+            found.condition,
+            now,
+            self.settings.ladder,
+            self.settings.restart,
+            crew=identity.crew,
+            detected_at=detected_at,
         )
-        if decision.step != Step.ACT or decision.strategy is None:
+        if plan.step != Step.ACT or plan.strategy is None or plan.ladder is None:
             return None
-        strategy = decision.strategy
-        if strategy in (Strategy.SEANCE_RESTART, Strategy.CONTEXT_CYCLE):
-            with self.ctx.store.transaction(write=False) as tx:
-                restarts = log.restart_history(tx, session.ref)
-            limit = self.settings.restart.decide(restarts, now)
-            if limit.action == RestartAction.QUARANTINE:
-                self.quarantine(session, limit.reason, found)
-                return f"quarantined ({limit.reason})"
-            if now < self.not_before.get(session.ref, 0.0):
-                return None
-            if limit.delay > 0 and session.ref not in self.not_before:
-                self.not_before[session.ref] = limit.restart_at
-                return f"restart in {limit.delay:.2g}s (backoff)"
-        self.not_before.pop(session.ref, None)
+        if plan.quarantine:
+            self.quarantine(session, plan.reason, found)
+            return f"quarantined ({plan.reason})"
+        if plan.backing_off and plan.not_before is not None and now < plan.not_before:
+            assert plan.restart is not None and plan.due_at is not None
+            if last_tick is None or plan.due_at > last_tick:
+                return f"restart in {plan.restart.delay:.2g}s (backoff)"
+            return None
+        strategy, reason = plan.strategy, plan.ladder.reason
         if self.settings.guards["recovery_ladder"].dry_run:
             with self.ctx.store.transaction() as tx:
                 tx.emit(
@@ -121,69 +126,23 @@ class Recovery:
                 session.ref,
                 found.condition,
                 strategy,
-                decision.rung,
+                plan.rung,
                 detected_at=found.at,
                 evidence=found.event_data(),
             )
         assert attempt.id is not None
         try:
-            self._run(strategy, session, identity, found)
+            EXECUTORS[strategy](self, session, found)
         except BosunError as exc:
             with self.ctx.store.transaction() as tx:
                 log.settle_attempt(tx, attempt.id, Outcome.FAILURE, exc.message)
             return f"{strategy} failed: {exc.message}"
         if strategy == Strategy.ESCALATE:
             with self.ctx.store.transaction() as tx:
-                log.settle_attempt(tx, attempt.id, Outcome.ESCALATED, decision.reason)
-        return f"{strategy} ({decision.reason})"
+                log.settle_attempt(tx, attempt.id, Outcome.ESCALATED, reason)
+        return f"{strategy} ({reason})"
 
-    def _run(
-        self, strategy: Strategy, session: AgentSession, identity: Identity, found: Detection
-    ) -> None:
-        role, name = session.role, session.name
-        ended = _ended_text(found)
-        if strategy == Strategy.NUDGE:
-            from bosun.agents.nudges import nudge_text
-
-            type_into(self.fleet, session, nudge_text(self.ctx, role, name))
-        elif strategy == Strategy.SEANCE_RESTART:
-            self._ack_handoffs(session.ref)
-            if found.condition == Condition.CRASHED:
-                self._record_crash(role, name, ended)
-            self.fleet.restart(
-                role, name, reason=f"seance_restart after {found.condition}", ended=ended
-            )
-        elif strategy == Strategy.CONTEXT_CYCLE:
-            self._context_cycle(session, found, ended)
-        else:
-            self.escalate(
-                session.ref, f"{found.condition}: the recovery ladder is exhausted", found
-            )
-
-    def _record_crash(self, role: str, name: str, ended: str) -> None:
-        """The identity is crashed until its successor runs (visible in status and on the
-        dashboard); the restart then starts the next incarnation from there."""
-        identity = self.ctx.identities.get(role, name)
-        if identity.status in (IdentityStatus.ACTIVE, IdentityStatus.STALE):
-            self.ctx.identities.set_status(role, name, IdentityStatus.CRASHED, ended)
-
-    def _context_cycle(self, session: AgentSession, found: Detection, ended: str) -> None:
-        """Checkpoint the hook, hand off, and start a fresh session (no resumed context).
-
-        The checkpoint keeps the agent's own note (what is done, what is next): the
-        successor resumes from it, so the supervisor never writes over it."""
-        role, name = session.role, session.name
-        if self.ctx.hooks.find(role, name) is not None:
-            self.ctx.hooks.checkpoint(role, name)
-        self.ctx.signals.send(
-            session.ref, "HANDOFF_REQUESTED", {"reason": str(found.condition), "by": "supervisor"}
-        )
-        self._ack_handoffs(session.ref)
-        self.fleet.restart(
-            role, name, fresh=True, reason=f"context_cycle after {found.condition}", ended=ended
-        )
-
-    def _ack_handoffs(self, ref: str) -> None:
+    def ack_handoffs(self, ref: str) -> None:
         for signal in self.ctx.signals.list(to=ref, unread=True, kind="HANDOFF_REQUESTED"):
             self.ctx.signals.ack(signal.id)
 
@@ -214,8 +173,6 @@ class Recovery:
             )
 
     def quarantine(self, session: AgentSession, reason: str, found: Detection) -> None:
-        from bosun.agents.sessions import close_session
-
         live = self.fleet.runtime.liveness(self.fleet.handle(session))
         if session.live and not live.dead:
             live = self.fleet.runtime.stop(self.fleet.handle(session), grace=2.0)
@@ -242,13 +199,9 @@ class Recovery:
 
     def _commitments_lost(self, ref: str) -> None:
         """A quarantined identity cannot keep its promises: its open commitments are
-        violated with reason session_lost (when the sentinel is on)."""
-        from bosun.sentinel import sentinel_enabled
-
-        if sentinel_enabled(self.ctx.config):
-            from bosun.sentinel.service import Sentinel
-
-            Sentinel(self.ctx).session_lost(ref, "the identity was quarantined")
+        violated with reason session_lost (when the sentinel follows commitments)."""
+        if self.ctx.config.flag("sentinel.enabled"):
+            self.ctx.commitments.session_lost(ref, "the identity was quarantined")
 
     def escalate(self, ref: str, reason: str, found: Detection) -> None:
         role, name = OPERATOR.split("/")
@@ -267,44 +220,3 @@ class Recovery:
             tx.emit(
                 "supervisor.escalated", ref, {"reason": reason, "condition": str(found.condition)}
             )
-
-
-def type_into(fleet: Fleet, session: AgentSession, text: str) -> str:
-    """Put `text` in front of the agent now, without blocking the supervisor.
-
-    At its prompt the agent gets the runtime's verified delivery. A busy agent gets the
-    text typed ahead (coding CLIs queue what is typed while they work): the verified
-    delivery would wait up to `runtime.ready_timeout` for a prompt that a stalled agent
-    never shows, and the whole supervisor would wait with it. A permission or trust
-    dialog is never typed into (the text could answer it); that nudge fails and the ladder
-    moves on.
-    """
-    from bosun.base.errors import RuntimeFailure
-    from bosun.runtime.sanitize import prepare_payload
-    from bosun.runtime.screen import ScreenState as RuntimeScreen
-
-    handle = fleet.handle(session)
-    state = fleet.runtime.screen_state(handle)
-    if state == RuntimeScreen.READY:
-        fleet.runtime.send(handle, text)
-        return "delivered"
-    if state != RuntimeScreen.BUSY:
-        raise RuntimeFailure(
-            f"{session.ref} shows {state}; nothing was typed",
-            f"look at it with `bosun agent capture {session.name}`",
-            code="not_typed",
-        )
-    fleet.runtime.press(handle, " ".join(prepare_payload(text, 4096).split()))
-    fleet.runtime.press(handle, "Enter")
-    return "typed ahead"
-
-
-def _ended_text(found: Detection) -> str:
-    ev = found.evidence
-    if "exit_code" in ev and ev.get("exit_code") is not None:
-        return f"{found.condition} (exit code {ev['exit_code']})"
-    if "context_pct" in ev:
-        return f"{found.condition} at {ev['context_pct']:.0f}% context"
-    if "quiet_for_s" in ev:
-        return f"{found.condition} after {ev['quiet_for_s']:.0f}s without progress"
-    return str(found.condition)

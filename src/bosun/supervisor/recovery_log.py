@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import Conflict, NotFound
 from bosun.base.names import split_identity
@@ -153,6 +152,12 @@ def restart_history(tx: Tx, identity: str, since: float = 0.0) -> list[RestartRe
         for r in tx.all("recovery_attempts_for", role=role, name=name, since=since)
         if r["strategy"] in {*map(str, RESTARTING), RESUME_STRATEGY}
     ]
+
+
+def last_detected(tx: Tx, identity: str, condition: Condition) -> float | None:
+    """When `condition` was last detected for the identity (its `_detected` event)."""
+    row = tx.one("event_last_for", subject=identity, kind=f"supervisor.{condition}_detected")
+    return None if row is None else float(row["ts"])
 
 
 # -- patrol nudges ------------------------------------------------------------------------

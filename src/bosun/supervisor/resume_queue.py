@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import Conflict, NotFound
 from bosun.base.ids import short_id
@@ -27,7 +26,6 @@ from bosun.base.names import check_text, split_identity
 from bosun.supervisor.policies.resume import (
     OPEN_STATUSES,
     DrainFacts,
-    EndCause,
     EnqueueDecision,
     EntryStatus,
     ResumeConfig,
@@ -41,65 +39,22 @@ from bosun.supervisor.policies.resume import (
     stable_key,
 )
 from bosun.supervisor.recovery_log import RESUME_STRATEGY
+from bosun.supervisor.resume_entries import entry_from_row, parse_status
+from bosun.supervisor.typed_settings import validate_supervisor_config
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
-    from bosun.store.protocol import Row, Tx
+    from bosun.store.protocol import Tx
 
 RESUME_CONDITION = "ended_mid_work"
 _KEEP: Any = object()
 BREAKER_LOOKBACK = 50
 
 
-def entry_from_row(row: Row) -> ResumeEntry:
-    return ResumeEntry(
-        id=row["id"],
-        identity=f"{row['role']}/{row['name']}",
-        status=EntryStatus(row["status"]),
-        cause=EndCause(row["cause"]),
-        created_at=float(row["created_at"]),
-        expires_at=float(row["expires_at"]),
-        work_id=row["work_id"],
-        worktree=row["worktree"],
-        evidence=json.loads(row["evidence"] or "{}"),
-        attempts=int(row["attempts"]),
-        next_attempt_at=float(row["next_attempt_at"]),
-        last_attempt_at=row["last_attempt_at"],
-        last_error=row["last_error"],
-        reason=row["reason"],
-        revived_at=row["revived_at"],
-        updated_at=float(row["updated_at"]),
-    )
-
-
-def entry_json(entry: ResumeEntry, now: float) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "identity": entry.identity,
-        "status": str(entry.status),
-        "cause": str(entry.cause),
-        "work_id": entry.work_id,
-        "worktree": entry.worktree,
-        "evidence": entry.evidence,
-        "attempts": entry.attempts,
-        "reason": entry.reason,
-        "last_error": entry.last_error,
-        "created_at": iso(entry.created_at),
-        "expires_at": iso(entry.expires_at),
-        "expires_in_s": round(entry.expires_at - now, 3),
-        "next_attempt_at": iso(entry.next_attempt_at),
-        "last_attempt_at": iso(entry.last_attempt_at),
-        "revived_at": iso(entry.revived_at),
-        "updated_at": iso(entry.updated_at),
-    }
-
-
 class ResumeQueue:
     def __init__(self, ctx: Context, config: ResumeConfig | None = None) -> None:
         self.ctx = ctx
         if config is None:
-            from bosun.supervisor.settings import validate_supervisor_config
-
             config = validate_supervisor_config(ctx.config).resume
         self.config = config
 
@@ -107,7 +62,7 @@ class ResumeQueue:
 
     def list(self, status: str | None = None) -> list[ResumeEntry]:
         if status is not None:
-            status = str(_status(status))
+            status = str(parse_status(status))
         with self.ctx.store.transaction(write=False) as tx:
             return [entry_from_row(r) for r in tx.all("resume_list", status=status)]
 
@@ -407,15 +362,3 @@ class ResumeQueue:
         return [
             (float(r["decided_at"] or r["started_at"]), r["outcome"] == "success") for r in rows
         ]
-
-
-def _status(value: str) -> EntryStatus:
-    try:
-        return EntryStatus(value)
-    except ValueError:
-        from bosun.base.errors import InvalidInput
-
-        raise InvalidInput(
-            f"unknown resume-queue status {value!r}",
-            "use one of: " + ", ".join(s.value for s in EntryStatus),
-        ) from None

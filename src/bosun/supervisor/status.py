@@ -1,23 +1,25 @@
-"""`bosun status`: the whole fleet on one screen — supervisor, agents, queues, guards and
-escalations — with one aggregated attention line when anything needs a person."""
+"""The data of `bosun status`: the whole fleet on one screen — supervisor, agents, queues,
+guards and escalations — with one aggregated attention line when anything needs a person."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.driver import project_fleet
+from bosun.agents.views import agent_views
 from bosun.base.clock import iso
+from bosun.supervisor.daemon import running_supervisor
+from bosun.supervisor.guards import guard_attention, guard_posture, row_json
+from bosun.supervisor.resume_queue import ResumeQueue
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
 
 
-def build_status(ctx: Context) -> dict[str, Any]:
-    from bosun.agents.driver import project_fleet
-    from bosun.agents.views import agent_views
-    from bosun.supervisor.daemon import running_supervisor
-    from bosun.supervisor.guards import guard_attention, guard_posture, row_json
-    from bosun.supervisor.resume_queue import ResumeQueue
-
+def build_status(ctx: Context, *, merge_queue: Mapping[str, int]) -> dict[str, Any]:
+    """The supervisor's view of the fleet. Counts owned by other engines (the merge queue's)
+    are gathered by the caller, the interface that composes the screen."""
     now = ctx.clock.now()
     record = running_supervisor(ctx) if ctx.paths else None
     agents = agent_views(project_fleet(ctx))
@@ -57,7 +59,7 @@ def build_status(ctx: Context) -> dict[str, Any]:
         },
         "agents": [a.to_json() for a in agents],
         "agent_counts": counts,
-        "merge_queue": _merge_queue(ctx),
+        "merge_queue": dict(merge_queue),
         "resume_queue": ResumeQueue(ctx).summary(),
         "work": _work_counts(ctx),
         "guards": guards,
@@ -66,58 +68,8 @@ def build_status(ctx: Context) -> dict[str, Any]:
     }
 
 
-def _merge_queue(ctx: Context) -> dict[str, int]:
-    from bosun.mergequeue.queue import MergeQueue
-
-    counts: dict[str, int] = {}
-    for request in MergeQueue(ctx).list(include_finished=True):
-        state = str(getattr(request, "state", getattr(request, "status", "?")))
-        counts[state] = counts.get(state, 0) + 1
-    return counts
-
-
 def _work_counts(ctx: Context) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in ctx.work.list():
         counts[str(item.status)] = counts.get(str(item.status), 0) + 1
     return counts
-
-
-def render_status(data: dict[str, Any]) -> str:
-    from bosun.cli.common import age, table
-
-    sup = data["supervisor"]
-    lines = [
-        f"supervisor: pid {sup['pid']} on {sup['host']}, since {sup['started_at']}"
-        if sup
-        else "supervisor: not running",
-        "",
-        table(
-            (
-                (
-                    a["identity"] + (" (crew)" if a["crew"] else ""),
-                    a["status"],
-                    a["state"],
-                    a["phase"] or "-",
-                    f"{a['context_pct']:.0f}%" if a["context_pct"] is not None else "-",
-                    a["incarnation"],
-                    age(a["last_seen_age_s"]),
-                )
-                for a in data["agents"]
-            ),
-            ("AGENT", "STATUS", "SCREEN", "PHASE", "CTX", "INC", "SEEN"),
-        ),
-        "",
-        "work: " + (", ".join(f"{k} {v}" for k, v in sorted(data["work"].items())) or "none"),
-        "merge queue: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(data["merge_queue"].items())) or "empty"),
-        "resume queue: "
-        + (
-            ", ".join(f"{k} {v}" for k, v in sorted(data["resume_queue"]["counts"].items()))
-            or "empty"
-        ),
-        "guards: " + ", ".join(f"{g['guard']} {g['posture']}" for g in data["guards"]),
-    ]
-    if data["attention"]:
-        lines += ["", *(f"ATTENTION: {line}" for line in data["attention"])]
-    return "\n".join(lines)

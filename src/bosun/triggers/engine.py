@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bosun.store.listener import Listener
 from bosun.store.open import open_store
-from bosun.store.queries_triggers import Listener
 from bosun.triggers.delivery import Seams, no_runtime_seams
 from bosun.triggers.reconcile import reconcile_tick
 from bosun.triggers.trigger import queue_for
@@ -36,7 +36,7 @@ def build_worker(
     if listen and ctx.store.dialect == "postgres" and url:
         waiter = Listener(url)
     reconcile: Callable[[], int] | None = None
-    if ctx.config.get("triggers.auto_wake"):
+    if ctx.config.flag("triggers.auto_wake"):
 
         def reconcile() -> int:
             return len(reconcile_tick(ctx, queue).enqueued)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from bosun.base.clock import iso
-from bosun.store.protocol import Row
+from bosun.store.protocol import Row, Tx
 
 
 class JobState(StrEnum):
@@ -187,6 +187,39 @@ class Attempt:
             "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),
         }
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A claimed job and the token that proves the claim is still ours."""
+
+    job: TriggerJob
+    token: str
+    worker: str
+
+
+def record_attempt(
+    tx: Tx,
+    lease: Lease,
+    hop: str,
+    outcome: str,
+    reason: str,
+    detail: str | None,
+    started_at: float,
+) -> None:
+    """One row of trigger_attempts: how one try of the leased job ended (or one hop of it)."""
+    tx.run(
+        "trigger_attempt_insert",
+        job_id=lease.job.id,
+        attempt=lease.job.attempts,
+        worker=lease.worker,
+        hop=hop,
+        outcome=outcome,
+        reason=reason,
+        detail=detail,
+        trace_id=lease.job.trace_id,
+        started_at=started_at,
+    )
 
 
 class Action(StrEnum):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import bosun.store.queries_triggers  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.store.protocol import Row, Tx
 from bosun.triggers.policies.loops import PairState

@@ -3,8 +3,8 @@ and fencing machinery in `queue.py`."""
 
 from __future__ import annotations
 
-import bosun.store.queries_triggers as q
 from bosun.base.errors import Conflict, IllegalTransition, NotFound
+from bosun.store.listener import CHANNEL
 from bosun.store.protocol import Store, Tx
 from bosun.triggers.jobs import REQUEUEABLE, Attempt, JobState, TriggerJob, pending_key
 
@@ -36,7 +36,7 @@ class QueueReads:
                 job.target,
                 {"job": job.id, "by": by, "old_state": str(job.state), "trace_id": job.trace_id},
             )
-            tx.run("trigger_notify", channel=q.CHANNEL)
+            tx.run("trigger_notify", channel=CHANNEL)
             return self.get_in(tx, job.id)
 
     # -- reads ----------------------------------------------------------------------------

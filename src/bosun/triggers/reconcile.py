@@ -37,11 +37,11 @@ def reconcile_tick(ctx: Context, queue: TriggerQueue | None = None) -> TickResul
         }
     due, skipped = reconcile_unread(
         views,
-        project=str(ctx.config.get("threads.project")),
+        project=ctx.config.text("threads.project"),
         triggered_seq={(p.thread_id, p.role, p.name): p.triggered_seq for p in pairs},
         pending=pending,
         blocked={(p.thread_id, p.role, p.name) for p in pairs if p.state.blocked},
-        include_closed=bool(ctx.config.get("threads.include_closed")),
+        include_closed=ctx.config.flag("threads.include_closed"),
     )
     enqueued = [
         trigger_participant(

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import bosun.store.queries_triggers  # noqa: F401  (registers the queries)
 from bosun.base.clock import iso
 from bosun.base.errors import Conflict
 from bosun.base.ids import short_id

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import bosun.store.queries_agents  # noqa: F401  (registers agent_session_current)
 from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.base.ids import trace_id as new_trace_id
 from bosun.base.names import check_text, split_identity
@@ -116,7 +115,7 @@ def _trigger_in(
         thread = threads.get_in(tx, thread_id)
     except NotFound as exc:
         raise Rejected(exc.message, exc.hint, code="unknown_thread") from None
-    include_closed = bool(ctx.config.get("threads.include_closed"))
+    include_closed = ctx.config.flag("threads.include_closed")
     if thread.status == ThreadStatus.CLOSED and not include_closed:
         raise Rejected(
             f"thread {thread.id} is closed", "open a new thread for new work", code="thread_closed"
@@ -230,7 +229,7 @@ def _session_reason(ctx: Context, tx: Tx, identity: Identity, forced: str | None
         return "session_ended"
     if launched is None and identity.session_id is None:
         return "session_missing"
-    if tx.now - identity.last_seen > float(ctx.config.get("identity.stale_after")):
+    if tx.now - identity.last_seen > ctx.config.number("identity.stale_after"):
         return "session_stale"
     return "session_live"
 

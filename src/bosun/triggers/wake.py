@@ -57,23 +57,25 @@ class WakeConfig:
 
     @classmethod
     def from_context(cls, ctx: Context) -> WakeConfig:
-        get = ctx.config.get
+        cfg = ctx.config
         return cls(
             CollisionConfig(
-                float(get("triggers.quiet_window")),
-                float(get("triggers.recheck")),
-                float(get("triggers.max_defer")),
-                str(get("triggers.collision_timeout")),
+                cfg.number("triggers.quiet_window"),
+                cfg.number("triggers.recheck"),
+                cfg.number("triggers.max_defer"),
+                cfg.text("triggers.collision_timeout"),
             ),
-            LoopConfig(int(get("triggers.max_idle_turns")), int(get("triggers.max_same_findings"))),
+            LoopConfig(
+                cfg.integer("triggers.max_idle_turns"), cfg.integer("triggers.max_same_findings")
+            ),
             ChainConfig(
-                int(get("triggers.max_resumes")), float(get("triggers.resume_stale_after"))
+                cfg.integer("triggers.max_resumes"), cfg.number("triggers.resume_stale_after")
             ),
-            BucketConfig(float(get("triggers.target_rate")), int(get("triggers.target_burst"))),
-            BucketConfig(float(get("triggers.thread_rate")), int(get("triggers.thread_burst"))),
-            int(get("triggers.max_payload")),
-            int(get("triggers.summary_messages")),
-            bool(get("threads.include_closed")),
+            BucketConfig(cfg.number("triggers.target_rate"), cfg.integer("triggers.target_burst")),
+            BucketConfig(cfg.number("triggers.thread_rate"), cfg.integer("triggers.thread_burst")),
+            cfg.integer("triggers.max_payload"),
+            cfg.integer("triggers.summary_messages"),
+            cfg.flag("threads.include_closed"),
         )
 
 

@@ -57,13 +57,13 @@ class Dashboard:
             lambda since, limit: ctx.events.since(since, limit=limit),
             self.kinds,
             start_id=ctx.events.last_id(),
-            poll=float(ctx.config.get("dashboard.poll_interval")),
-            tick=float(ctx.config.get("dashboard.tick_interval")),
+            poll=ctx.config.number("dashboard.poll_interval"),
+            tick=ctx.config.number("dashboard.tick_interval"),
             timely=[p.name for p in self.panels if p.timely],
-            replay_limit=int(ctx.config.get("dashboard.replay_limit")),
+            replay_limit=ctx.config.integer("dashboard.replay_limit"),
         )
         self.cache = PanelCache(
-            self.view, self.hub.version, ttl=float(ctx.config.get("dashboard.tick_interval")) / 2
+            self.view, self.hub.version, ttl=ctx.config.number("dashboard.tick_interval") / 2
         )
 
     @property

@@ -26,14 +26,14 @@ class View:
     def __init__(self, ctx: Context, *, probe_screens: bool | None = None) -> None:
         self.ctx = ctx
         self.probe_screens = (
-            bool(ctx.config.get("dashboard.probe_screens"))
+            ctx.config.flag("dashboard.probe_screens")
             if probe_screens is None
             else probe_screens
         )
-        self.rows = int(ctx.config.get("dashboard.rows"))
+        self.rows = ctx.config.integer("dashboard.rows")
         self.thresholds = Thresholds(
-            float(ctx.config.get("dashboard.yellow_after")),
-            float(ctx.config.get("dashboard.red_after")),
+            ctx.config.number("dashboard.yellow_after"),
+            ctx.config.number("dashboard.red_after"),
         )
 
     def now(self) -> float:
@@ -51,7 +51,5 @@ class View:
 
     def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """A read-only named query (the dashboard's own live in store/queries_web.py)."""
-        import bosun.store.queries_web  # noqa: F401  (registers them)
-
         with self.ctx.store.transaction(write=False) as tx:
             return tx.all(query, **params)

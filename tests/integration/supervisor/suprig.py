@@ -80,11 +80,14 @@ class Rig:
 
     # -- the supervisor -------------------------------------------------------------------
 
-    def supervise(self, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def supervise(
+        self, env: dict[str, str] | None = None, *, merge_queue: bool = False
+    ) -> subprocess.Popen[bytes]:
         """`bosun supervise` in the background; returns once it holds its lock."""
         log = open(self.root / ".bosun" / "logs" / f"test-sup-{len(self.supervisors)}.log", "ab")  # noqa: SIM115
+        queue = "--merge-queue" if merge_queue else "--no-merge-queue"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bosun", "supervise", "--no-merge-queue"],
+            [sys.executable, "-m", "bosun", "supervise", queue],
             cwd=self.root,
             env={**self.env, **(env or {})},
             stdin=subprocess.DEVNULL,

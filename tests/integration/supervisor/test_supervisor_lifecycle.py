@@ -10,8 +10,6 @@ import time
 
 from suprig import Rig
 
-import bosun.store.queries_agents  # noqa: F401  (registers the queries)
-import bosun.store.queries_supervisor  # noqa: F401
 from waiting import wait_for
 
 

@@ -7,7 +7,6 @@ import json
 
 from suprig import Rig
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the queries)
 from waiting import wait_for
 
 
@@ -90,3 +89,28 @@ def test_patrol_nudges_idle_agents_with_pending_work_only(rig: Rig) -> None:
     assert rig.events("supervisor.stale_detected", finisher) == []
     assert rig.events("supervisor.recovery_started", finisher) == []
     assert rig.session("finisher", "polecat").incarnation == 1
+
+
+def test_the_supervisor_hosts_the_engines_switched_on_and_stops_them_with_it(rig: Rig) -> None:
+    """The CLI hands the supervisor its loops (merge queue, trigger worker, sentinel); each
+    runs on its own thread and reports its health as a guard every tick."""
+    hosted = ("merge_queue", "trigger_workers", "sentinel")
+    proc = rig.supervise(
+        env={"BOSUN_TRIGGERS_ENABLED": "true", "BOSUN_SENTINEL_ENABLED": "true"},
+        merge_queue=True,
+    )
+
+    def reports() -> dict[str, dict[str, object]] | None:
+        rows = {g["guard"]: g for g in rig.ok("guards")["guards"]}
+        runtime = {name: rows[name]["runtime"] for name in hosted}
+        if any(r is None or not r["enabled"] for r in runtime.values()):
+            return None
+        return {name: rows[name] for name in hosted}
+
+    rows = wait_for(reports, timeout=30, what="the hosted engines to report")
+    for name, row in rows.items():
+        assert row["posture"] == "on-confirmed", (name, row)
+        assert row["runtime"]["error"] is None, (name, row)
+    rig.ok("stop")
+    proc.wait(timeout=30)
+    assert proc.returncode == 0, rig.supervisor_log()

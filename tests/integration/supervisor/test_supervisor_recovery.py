@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from suprig import Rig
 
-import bosun.store.queries_supervisor  # noqa: F401  (registers the queries)
 from waiting import wait_for
 
 

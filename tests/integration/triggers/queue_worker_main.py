@@ -18,8 +18,8 @@ def main(dialect: str, location: str, delay: float) -> int:
         store, beats = SqliteStore(location), SqliteStore(location)
         waiter = None
     else:
+        from bosun.store.listener import Listener
         from bosun.store.postgres import PostgresStore
-        from bosun.store.queries_triggers import Listener
 
         store, beats = PostgresStore(location), PostgresStore(location)
         waiter = Listener(location)

@@ -42,3 +42,32 @@ def test_waiting_on_verification_passes_through() -> None:
     pending = [Attempt("a/b", Condition.CRASHED, Strategy.SEANCE_RESTART, T0)]
     plan = plan_recovery(pending, [], Condition.CRASHED, T0 + 1, LADDER, RESTART)
     assert plan.step == Step.WAIT and plan.not_before == T0 + 120
+
+
+def test_the_backoff_counts_from_the_recorded_detection_not_from_the_asking() -> None:
+    """Asked again later, the plan keeps the same restart time: it is derived from history."""
+    success = Attempt(
+        "a/b", Condition.CRASHED, Strategy.SEANCE_RESTART, T0, Outcome.SUCCESS, T0 + 3
+    )
+    restarts = [RestartRecord(T0, T0)]
+    for now in (T0 + 50, T0 + 51, T0 + 51.9):
+        plan = plan_recovery(
+            [success], restarts, Condition.CRASHED, now, LADDER, RESTART, detected_at=T0 + 50
+        )
+        assert plan.strategy == Strategy.SEANCE_RESTART and plan.backing_off
+        assert plan.due_at == T0 + 50 and plan.not_before == T0 + 52
+
+
+def test_after_an_escalation_hold_the_backoff_counts_from_the_hold_s_end() -> None:
+    escalated = Attempt("a/b", Condition.CRASHED, Strategy.ESCALATE, T0, Outcome.ESCALATED, T0 + 1)
+    held_until = T0 + 1 + LADDER.escalation_hold
+    plan = plan_recovery(
+        [escalated],
+        [RestartRecord(held_until - 10, held_until - 10)],
+        Condition.CRASHED,
+        held_until + 1,
+        LADDER,
+        RESTART,
+        detected_at=T0,
+    )
+    assert plan.due_at == held_until and plan.not_before == held_until + 2

@@ -10,7 +10,7 @@ from bosun.base.config import default_config, load_config
 from bosun.base.errors import ConfigError
 from bosun.supervisor.policies.detect import Condition
 from bosun.supervisor.policies.ladder import Strategy
-from bosun.supervisor.settings import validate_supervisor_config
+from bosun.supervisor.typed_settings import validate_supervisor_config
 
 
 def test_defaults_are_the_documented_ones() -> None:

@@ -137,7 +137,7 @@ def stop(
     if isinstance(message, str) and message:
         observe_turn(ctx, ref, message)
     ctx.identities.heartbeat(role, name)
-    if payload.get("stop_hook_active") is True or not ctx.config.get("claude.stop_gate"):
+    if payload.get("stop_hook_active") is True or not ctx.config.flag("claude.stop_gate"):
         _reset_blocks(ctx, ref)
         return QUIET
     hook = ctx.hooks.find(role, name)
@@ -145,7 +145,7 @@ def stop(
         _reset_blocks(ctx, ref)
         return QUIET
     blocks = _count_blocks(ctx, ref)
-    if blocks >= int(ctx.config.get("claude.stop_gate_max_blocks")):
+    if blocks >= ctx.config.integer("claude.stop_gate_max_blocks"):
         with ctx.store.transaction() as tx:
             tx.emit(
                 "claude.stop_allowed",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def prepare_runtime(ctx: Context, preset: Preset, cwd: Path) -> str | None:
     """The settings file to pass the preset (None when it takes none)."""
-    if preset.trust == "claude_json" and ctx.config.get("runtime.claude_trust"):
+    if preset.trust == "claude_json" and ctx.config.flag("runtime.claude_trust"):
         with contextlib.suppress(BosunError):  # the dialog is then answered on screen
             pre_accept_for_worktree(cwd)
     if preset.hooks != "claude" or ctx.paths is None:

@@ -15,7 +15,7 @@ def completion(
 ) -> None:
     """Print the completion script for SHELL; e.g. add `eval "$(bosun completion bash)"`
     to ~/.bashrc (zsh: ~/.zshrc; fish: `bosun completion fish | source`)."""
-    from typer.completion import get_completion_script
+    from typer._completion_shared import get_completion_script
 
     from bosun.base.errors import InvalidInput
 

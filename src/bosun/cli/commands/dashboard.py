@@ -30,8 +30,8 @@ def dashboard(
     from bosun.web.server import serve
 
     ctx = project()
-    bind_host = host if host is not None else str(ctx.config.get("dashboard.host"))
-    bind_port = port if port is not None else int(ctx.config.get("dashboard.port"))
+    bind_host = host if host is not None else ctx.config.text("dashboard.host")
+    bind_port = port if port is not None else ctx.config.integer("dashboard.port")
     if not 0 <= bind_port <= 65535:
         from bosun.base.errors import InvalidInput
 

@@ -17,6 +17,7 @@ def guards(
 ) -> None:
     """List every guard with its posture: on-confirmed, on-stale, on-dry-run, off,
     off-runtime-divergent or errored."""
+    # Lazy: CLI start-up time (every `bosun` call imports this module).
     from bosun.supervisor.guards import guard_posture, row_json
     from bosun.supervisor.policies.posture import attention_line
 

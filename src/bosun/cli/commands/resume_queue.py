@@ -12,13 +12,13 @@ app = typer.Typer(help="Sessions that ended mid-work, queued for revival.", no_a
 
 
 def _queue() -> Any:
-    from bosun.supervisor.resume_queue import ResumeQueue
+    from bosun.supervisor.resume_queue import ResumeQueue  # lazy: CLI start-up time
 
     return ResumeQueue(project())
 
 
 def _data(entries: list[Any]) -> list[dict[str, Any]]:
-    from bosun.supervisor.resume_queue import entry_json
+    from bosun.supervisor.resume_entries import entry_json  # lazy: CLI start-up time
 
     now = project().clock.now()
     return [entry_json(e, now) for e in entries]

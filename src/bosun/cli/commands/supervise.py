@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bosun.base.errors import InvalidInput
 from bosun.cli.common import JSON, identity_arg, output, project, self_identity
 
 
@@ -17,6 +18,8 @@ def supervise(
 ) -> None:
     """Supervise this host's agents: crash detection, the recovery ladder, patrol, the
     resume queue and the merge queue. Foreground unless --detach."""
+    # Lazy: engine imports cost CLI start-up time (every `bosun` call imports this module).
+    from bosun.cli.supervising import engine_loops
     from bosun.supervisor.daemon import run_foreground, start_detached
 
     ctx = project()
@@ -24,7 +27,8 @@ def supervise(
         info = start_detached(ctx)
         output(info, as_json, f"supervisor running (pid {info['pid']}); logs: {info['log']}")
         return
-    code = run_foreground(ctx, once=once, merge_queue=merge_queue and not once)
+    loops = [] if once else engine_loops(ctx, merge_queue=merge_queue)
+    code = run_foreground(ctx, once=once, loops=loops)
     if as_json:
         output({"exit_code": code}, True)
     raise typer.Exit(code)
@@ -35,7 +39,7 @@ def stop(
     as_json: bool = JSON,
 ) -> None:
     """Stop the running supervisor gracefully (SIGTERM, then wait)."""
-    from bosun.supervisor.daemon import stop_supervisor
+    from bosun.supervisor.daemon import stop_supervisor  # lazy: CLI start-up time
 
     result = stop_supervisor(project(), timeout)
     output(result, as_json, f"supervisor (pid {result['pid']}) stopped")
@@ -48,9 +52,9 @@ def status(
     as_json: bool = JSON,
 ) -> None:
     """One screen: the supervisor, agents, queues, guards and escalations."""
-    from bosun.supervisor.status import build_status, render_status
+    from bosun.cli.supervising import fleet_status, render_status  # lazy: CLI start-up time
 
-    data = build_status(project())
+    data = fleet_status(project())
     output(data, as_json, render_status)
     if check and data["attention"]:
         raise typer.Exit(1)
@@ -65,13 +69,11 @@ def handoff(
     """Hand the identity's work to a fresh session: checkpoint the hook, leave the note as
     resumption instructions, signal HANDOFF_REQUESTED and end the session; the supervisor
     starts the successor with the seance prompt."""
-    from bosun.supervisor.handoff import hand_off
+    from bosun.supervisor.handoff import hand_off  # lazy: CLI start-up time
 
     if role is None:
         me = self_identity()
         if me is None:
-            from bosun.base.errors import InvalidInput
-
             raise InvalidInput("no identity to hand off", "give ROLE NAME or set BOSUN_IDENTITY")
         role, name = me
     else:

@@ -59,7 +59,7 @@ def create(
         title,
         list(participant),
         created_by=_actor(as_),
-        project=str(ctx.config.get("threads.project")),
+        project=ctx.config.text("threads.project"),
     )
     output(thread, as_json, f"{thread.id}  {thread.title}")
 

@@ -3,6 +3,10 @@
 The ladder says *what* to try; a rung that restarts the session (seance restart, context
 cycle) must also pass the restart policy, which says *when* (backoff) or *not at all*
 (quarantine + escalation).
+
+The backoff is counted from recorded history, never from state kept in memory: from the
+moment the rung became due — the condition's detection (its `_detected` event) or the
+settling of the episode's last attempt, whichever is later.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from bosun.supervisor.policies.ladder import (
     Attempt,
     LadderConfig,
     LadderDecision,
+    Outcome,
     Step,
     Strategy,
     next_strategy,
@@ -38,6 +43,33 @@ class RecoveryPlan:
     quarantine: bool = False  # quarantine the identity and raise an ESCALATION
     ladder: LadderDecision | None = None
     restart: RestartDecision | None = None
+    due_at: float | None = None  # when a restarting rung became due (the backoff's start)
+
+    @property
+    def backing_off(self) -> bool:
+        """A restart that waits for its backoff (`not_before` is in the future)."""
+        return self.restart is not None and not self.quarantine and self.restart.delay > 0
+
+
+def due_since(
+    attempts: Sequence[Attempt],
+    condition: Condition,
+    now: float,
+    ladder: LadderConfig,
+    detected_at: float | None = None,
+) -> float:
+    """When the current rung for `condition` became due, from recorded history: the later of
+    the condition's detection and the settling of its last attempt (an escalation's hold
+    ends later). Never after `now`."""
+    moments = [] if detected_at is None else [detected_at]
+    history = sorted((a for a in attempts if a.condition == condition), key=lambda a: a.started_at)
+    if history and history[-1].outcome != Outcome.PENDING:
+        last = history[-1]
+        settled = last.decided_at if last.decided_at is not None else last.started_at
+        if last.outcome == Outcome.ESCALATED:
+            settled += ladder.escalation_hold
+        moments.append(settled)
+    return min(max(moments, default=now), now)
 
 
 def plan_recovery(
@@ -49,7 +81,9 @@ def plan_recovery(
     restart: RestartPolicy,
     *,
     crew: bool = False,
+    detected_at: float | None = None,
 ) -> RecoveryPlan:
+    """`detected_at`: when the condition was last detected (its `_detected` event)."""
     decision = next_strategy(attempts, condition, now, ladder, crew=crew)
     if decision.step != Step.ACT or decision.strategy not in RESTARTING:
         return RecoveryPlan(
@@ -72,12 +106,14 @@ def plan_recovery(
             ladder=decision,
             restart=gate,
         )
+    due = due_since(attempts, condition, now, ladder, detected_at)
     return RecoveryPlan(
         Step.ACT,
         f"{decision.reason}; {gate.reason}",
         decision.strategy,
         decision.rung,
-        gate.restart_at,
+        due + gate.delay,
         ladder=decision,
         restart=gate,
+        due_at=due,
     )

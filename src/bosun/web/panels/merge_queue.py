@@ -23,7 +23,7 @@ def data(view: View, params: Mapping[str, str]) -> Data:
         MergeRequest.from_row(r).to_json() for r in view.read("web_merge_recent", limit=view.rows)
     ]
     requests.reverse()  # newest first
-    mode = str(view.ctx.config.get("merge_queue.batch"))
+    mode = view.ctx.config.text("merge_queue.batch")
     targets = [
         {
             "target": t["target"],

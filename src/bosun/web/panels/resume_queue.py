@@ -17,7 +17,8 @@ OPEN = ("queued", "starting")
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.supervisor.resume_queue import ResumeQueue, entry_json
+    from bosun.supervisor.resume_entries import entry_json
+    from bosun.supervisor.resume_queue import ResumeQueue
 
     queue = ResumeQueue(view.ctx)
     now = view.now()

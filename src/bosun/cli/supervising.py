@@ -1,0 +1,110 @@
+"""The interface composes the supervisor: it builds the loops the supervisor hosts (merge
+queue, trigger worker, sentinel patrol) and gathers and renders `bosun status`.
+
+The supervisor engine imports no other engine; this module is where they meet. Engine
+modules are imported inside the functions that use them: `bosun.cli.commands.*` are all
+imported for every `bosun` call an agent makes, and must stay light (CLI start-up time).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bosun.cli.common import age, table
+
+if TYPE_CHECKING:
+    from bosun.core.context import Context
+    from bosun.supervisor.background import BackgroundLoop, Worker
+
+logger = logging.getLogger("bosun.supervisor")
+
+
+def engine_loops(ctx: Context, *, merge_queue: bool) -> list[BackgroundLoop]:
+    """The engines that run beside the supervisor's tick when they are switched on: the
+    merge queue, the trigger workers and the action-claim sentinel."""
+    # Lazy: engine imports cost CLI start-up time (see the module docstring).
+    from bosun.sentinel import sentinel_enabled
+    from bosun.supervisor.background import StepLoop, WorkerLoop
+
+    loops: list[BackgroundLoop] = []
+    if merge_queue:
+        loops.append(StepLoop("merge_queue", _merge_queue_step, every=1.0))
+    if ctx.config.flag("triggers.enabled"):
+        loops.append(WorkerLoop("trigger_workers", _trigger_worker, "trigger-worker"))
+    if sentinel_enabled(ctx.config):
+        loops.append(StepLoop("sentinel", _sentinel_step))
+    return loops
+
+
+def _merge_queue_step(ctx: Context) -> object:
+    from bosun.mergequeue.processor import process  # lazy: CLI start-up time
+
+    return process(ctx, None, until_empty=True)
+
+
+def _sentinel_step(ctx: Context) -> object:
+    """Follow every open commitment through and type the nudges (`[sentinel] enabled`)."""
+    from bosun.sentinel.service import Sentinel  # lazy: CLI start-up time
+
+    return Sentinel(ctx).patrol()
+
+
+def _trigger_worker(ctx: Context) -> Worker:
+    # lazy: CLI start-up time
+    from bosun.agents.driver import project_fleet
+    from bosun.triggers.engine import build_worker
+    from bosun.triggers.fleet_seams import fleet_seams
+
+    seams = fleet_seams(project_fleet(ctx)) if ctx.paths is not None else None
+    return build_worker(ctx, seams, log=lambda line: logger.info("triggers: %s", line))
+
+
+def fleet_status(ctx: Context) -> dict[str, Any]:
+    """`bosun status`: the supervisor's view plus the merge queue's counts."""
+    from bosun.mergequeue.queue import MergeQueue  # lazy: CLI start-up time
+    from bosun.supervisor.status import build_status
+
+    counts: dict[str, int] = {}
+    for request in MergeQueue(ctx).list(include_finished=True):
+        state = str(getattr(request, "state", getattr(request, "status", "?")))
+        counts[state] = counts.get(state, 0) + 1
+    return build_status(ctx, merge_queue=counts)
+
+
+def render_status(data: dict[str, Any]) -> str:
+    sup = data["supervisor"]
+    lines = [
+        f"supervisor: pid {sup['pid']} on {sup['host']}, since {sup['started_at']}"
+        if sup
+        else "supervisor: not running",
+        "",
+        table(
+            (
+                (
+                    a["identity"] + (" (crew)" if a["crew"] else ""),
+                    a["status"],
+                    a["state"],
+                    a["phase"] or "-",
+                    f"{a['context_pct']:.0f}%" if a["context_pct"] is not None else "-",
+                    a["incarnation"],
+                    age(a["last_seen_age_s"]),
+                )
+                for a in data["agents"]
+            ),
+            ("AGENT", "STATUS", "SCREEN", "PHASE", "CTX", "INC", "SEEN"),
+        ),
+        "",
+        "work: " + (", ".join(f"{k} {v}" for k, v in sorted(data["work"].items())) or "none"),
+        "merge queue: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(data["merge_queue"].items())) or "empty"),
+        "resume queue: "
+        + (
+            ", ".join(f"{k} {v}" for k, v in sorted(data["resume_queue"]["counts"].items()))
+            or "empty"
+        ),
+        "guards: " + ", ".join(f"{g['guard']} {g['posture']}" for g in data["guards"]),
+    ]
+    if data["attention"]:
+        lines += ["", *(f"ATTENTION: {line}" for line in data["attention"])]
+    return "\n".join(lines)
