@@ -23,13 +23,13 @@ from bosun.base.clock import iso
 from bosun.base.durations import parse_duration
 from bosun.base.errors import BosunError
 from bosun.base.paths import atomic_write_json, atomic_write_text, read_json_file
-from bosun.chain.headless_outcome import headless_outcome
+from bosun.chain.headless_outcome import failure_detail, headless_outcome, resume_never_started
 from bosun.chain.models import node_model, node_runtime
 from bosun.chain.names import expand_prompt
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
 from bosun.runtime.env import session_environment
-from bosun.runtime.headless import run_headless
+from bosun.runtime.headless import HeadlessResult, run_headless
 from bosun.runtime.presets import get_preset
 
 if TYPE_CHECKING:
@@ -104,11 +104,14 @@ class HeadlessAgentHandler(AgentNode):
             session, why = previous_session(stage, hc.attempt)
             session = session if preset.headless_resume_args else ""
             prompt = RESUME_PROMPT.format(reason=why[:200]) if session else node_prompt(hc)
-            argv = preset.resolve_binary(
-                preset.headless_command(
-                    prompt, model=model or None, resume_id=session or None, cwd=str(hc.workdir)
+
+            def command(prompt: str, resume: str) -> list[str]:
+                argv = preset.headless_command(
+                    prompt, model=model or None, resume_id=resume or None, cwd=str(hc.workdir)
                 )
-            )
+                return preset.resolve_binary(argv)
+
+            argv = command(prompt, session)
         except BosunError as exc:
             return failure(f"headless agent node: {exc.message}", FailureClass.STRUCTURAL)
         stage.mkdir(parents=True, exist_ok=True)
@@ -144,8 +147,9 @@ class HeadlessAgentHandler(AgentNode):
             model=model,
             resumed=session,
         )
-        try:
-            result = run_headless(
+
+        def launch(argv: list[str], timeout: float) -> HeadlessResult:
+            return run_headless(
                 argv,
                 cwd=hc.workdir,
                 env=env,
@@ -156,6 +160,21 @@ class HeadlessAgentHandler(AgentNode):
                 should_stop=lambda: hc.cancel.reason or "canceled" if hc.cancel.cancelled else "",
                 on_session=on_session,
             )
+
+        try:
+            result = launch(argv, timeout)
+            if session and resume_never_started(result):
+                # the CLI kept no conversation to resume (e.g. Gemini CLI after a stream
+                # dropped in its first turn): start this attempt afresh
+                why = failure_detail(preset.name, result)
+                hc.emit("agent_resume_failed", node_id=node.id, session_id=session, reason=why)
+                prompt = node_prompt(hc)
+                atomic_write_text(stage / "prompt.md", prompt + "\n")
+                argv = command(prompt, "")
+                record.update(
+                    resume_failed=why, argv=[w if w != prompt else "<prompt.md>" for w in argv]
+                )
+                result = launch(argv, max(1.0, timeout - result.seconds))
         except BosunError as exc:
             return failure(f"headless agent node: {exc.message}", FailureClass.DETERMINISTIC)
         atomic_write_text(stage / "response.md", result.summary.text + "\n")

@@ -63,6 +63,17 @@ def classify_headless_failure(result: HeadlessResult, detail: str) -> FailureCla
     return classify_failure(detail)
 
 
+def resume_never_started(result: HeadlessResult) -> bool:
+    """A resumed run that failed before its stream named a session: the CLI had no
+    conversation to resume (it was lost, or never saved)."""
+    return (
+        not result.stopped
+        and not result.timed_out
+        and result.exit_code not in (0, None)
+        and not result.summary.session_id
+    )
+
+
 def headless_outcome(
     node_id: str, tool: str, result: HeadlessResult, reported: Outcome | None = None
 ) -> Outcome:

@@ -102,3 +102,51 @@ def test_headless_nodes_on_three_real_clis_run_to_success(project: Path, tmp_pat
         assert record["exit_code"] == 0 and record["status"] == "success", record
         assert record["usage"].get("input_tokens", 0) > 0 or tool == "gemini", record
         assert (base / node / "response.md").read_text().strip() == "Step done."
+
+
+DROP_ONCE = """
+[[turn]]
+text = "I will leave proof of this step."
+shell = "echo \\"$BOSUN_NODE_ID\\" > \\"proof-$BOSUN_NODE_ID.txt\\""
+
+[[turn]]
+fault = "drop"
+text = "Step done."
+"""
+
+
+@pytest.mark.slow
+def test_a_dropped_stream_fails_transient_and_the_retry_resumes_the_session(
+    project: Path, tmp_path: Path
+) -> None:
+    """Gemini CLI gives up on a stream dropped in its second turn (exit 1): the node fails
+    `transient_infra`, and its retry resumes the recorded session, which finishes the step."""
+    binary = _binaries()["gemini"]
+    home = tmp_path / "home"
+    (project / "drop.dot").write_text(
+        "digraph drop {\n  start [shape=Mdiamond]\n  done [shape=Msquare]\n"
+        '  review [shape=box, mode="headless", llm_provider="google", '
+        'llm_model="gemini-2.5-flash", max_retries=1, timeout="180s", prompt="Leave proof."]\n'
+        '  start -> review\n  review -> done [condition="outcome=success"]\n}\n'
+    )
+    with ModelServer(parse_script(DROP_ONCE)) as server:
+        env = clean_env(home, [binary]) | prepare_client("gemini", server.url, home)
+        done = subprocess.run(
+            [sys.executable, "-m", "bosun", "run", "start", "drop.dot", "--run-id", "d1"],
+            cwd=project,
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    base = project / ".bosun" / "runs" / "d1"
+    first = json.loads((base / "review" / "headless.attempt-1.json").read_text())
+    second = json.loads((base / "review" / "headless.json").read_text())
+    detail = f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}\n{first}\n{second}"
+    assert (first["outcome"], first["failure_class"]) == ("fail", "transient_infra"), detail
+    assert "terminated" in first["failure_reason"], detail
+    assert second["resumed"] == first["session_id"] != "", detail
+    assert (second["attempt"], second["outcome"]) == (2, "success"), detail
+    assert json.loads((base / "final.json").read_text())["status"] == "success", detail
+    assert "resume_failed" not in second, detail

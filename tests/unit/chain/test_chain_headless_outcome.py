@@ -82,3 +82,14 @@ def test_cancel_and_timeout_end_the_node_with_their_own_classes() -> None:
     )
     timed = headless_outcome("n", "cli", _result("codex_json", code=None, timed_out=True))
     assert timed.failure_class == "deterministic" and "node timeout" in timed.failure_reason
+
+
+def test_a_resume_that_fails_before_naming_a_session_never_started() -> None:
+    from bosun.chain.headless_outcome import resume_never_started
+
+    # Gemini CLI 0.61 when the dropped first turn left no saved chat: exit 42, no events
+    assert resume_never_started(_result("gemini_stream_json", code=42))
+    started = {"type": "init", "session_id": "g-1"}
+    assert not resume_never_started(_result("gemini_stream_json", started, code=1))
+    assert not resume_never_started(_result("gemini_stream_json", code=None, timed_out=True))
+    assert not resume_never_started(_result("gemini_stream_json", code=0))
