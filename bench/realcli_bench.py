@@ -228,6 +228,24 @@ def idle_cpu(tmp: Path, runtime: str, binary: str, agents: int, seconds: float) 
             bench.close()
 
 
+def reap_strays(tmp: Path) -> list[int]:
+    """Kill what outlived its session from under `tmp` (Codex's interactive start leaves an
+    app-server daemon, started from the temporary HOME, running after `bosun agent stop`)."""
+    killed = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(tmp) in cmdline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
+    return killed
+
+
 def _p(values: list[float], pct: float) -> float:
     return percentile(values, pct) if values else float("nan")
 
@@ -316,7 +334,12 @@ def main() -> None:
         args.samples, args.resume_samples, args.interactive_samples = 2, 1, 1
         args.idle_agents, args.idle_seconds = 2, 5.0
     with tempfile.TemporaryDirectory(prefix="bosun-realcli-bench-") as raw:
-        rows, figures = run(args, Path(raw))
+        try:
+            rows, figures = run(args, Path(raw))
+        finally:
+            strays = reap_strays(Path(raw))
+    if strays:
+        print(f"killed {len(strays)} processes that outlived their sessions: {strays}")
     table = markdown_table(["measure", "result", "target"], rows)
     print(table)
     if not args.no_write:
