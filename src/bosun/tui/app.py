@@ -6,18 +6,23 @@ every action as the `bosun` command it names (`bosun.tui.actions`), then refresh
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static
 
 from bosun.tui import actions
+from bosun.tui.cells import AGENT_COLUMNS, agent_cells
 from bosun.tui.filtering import Query, apply, parse_query
 from bosun.tui.screens import Confirm, Prompt, TextView
 from bosun.tui.snapshot import AgentRow, Snapshot, take_snapshot
@@ -25,32 +30,8 @@ from bosun.tui.snapshot import AgentRow, Snapshot, take_snapshot
 if TYPE_CHECKING:
     from bosun.core.context import Context
 
-AGENT_COLUMNS = ("", "agent", "runtime", "why", "phase", "work", "ctx", "cost", "inc", "active")
+W = TypeVar("W", bound=Widget)
 PREVIEW_LINES = 40
-
-
-def ago(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
-def agent_cells(row: AgentRow) -> tuple[Any, ...]:
-    level = row.attention
-    return (
-        Text(level.label, style=f"bold {level.colour}"),
-        row.identity + (" (crew)" if row.crew else ""),
-        row.runtime,
-        level.why,
-        row.phase or "-",
-        row.work_id or "-",
-        f"{row.context_pct:.0f}%" if row.context_pct is not None else "-",
-        f"${row.cost_usd:.2f}" if row.cost_usd is not None else "-",
-        str(row.incarnation),
-        ago(row.idle_s),
-    )
 
 
 class FleetApp(App[None]):
@@ -127,22 +108,29 @@ class FleetApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#agents", DataTable).add_columns(*AGENT_COLUMNS)
-        self.query_one("#runs", DataTable).add_columns("run", "status", "node", "gate")
-        self.query_one("#merges", DataTable).add_columns("id", "status", "branch", "who")
-        self.query_one("#agents", DataTable).border_title = "agents"
-        self.query_one("#preview", Static).border_title = "screen"
-        self.query_one("#runs", DataTable).border_title = "pipeline runs"
-        self.query_one("#merges", DataTable).border_title = "merge queue"
-        self.query_one("#events", RichLog).border_title = "events"
-        self.query_one("#agents", DataTable).focus()
+        self.widget("#agents", DataTable).add_columns(*AGENT_COLUMNS)
+        self.widget("#runs", DataTable).add_columns("run", "status", "node", "gate")
+        self.widget("#merges", DataTable).add_columns("id", "status", "branch", "who")
+        self.widget("#agents", DataTable).border_title = "agents"
+        self.widget("#preview", Static).border_title = "screen"
+        self.widget("#runs", DataTable).border_title = "pipeline runs"
+        self.widget("#merges", DataTable).border_title = "merge queue"
+        self.widget("#events", RichLog).border_title = "events"
+        self.widget("#agents", DataTable).focus()
         self.action_refresh()
         self.set_interval(self.refresh_s, self.action_refresh)
+
+    def widget(self, selector: str, kind: type[W]) -> W:
+        """A widget of the fleet view, even while a pop-up screen is on top of it."""
+        return self.screen_stack[0].query_one(selector, kind)
 
     # -- data -----------------------------------------------------------------------------
     @property
     def selected(self) -> AgentRow | None:
-        table = self.query_one("#agents", DataTable)
+        try:
+            table = self.widget("#agents", DataTable)
+        except (IndexError, NoMatches):  # the app is closing
+            return None
         if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
             return None
         return self.shown[table.cursor_row]
@@ -167,12 +155,16 @@ class FleetApp(App[None]):
             return row.identity, f"({exc})"
 
     def show_snapshot(self, snapshot: Snapshot, preview: tuple[str, str]) -> None:
+        with contextlib.suppress(IndexError, NoMatches):  # the app may be closing
+            self._show(snapshot, preview)
+
+    def _show(self, snapshot: Snapshot, preview: tuple[str, str]) -> None:
         self.snapshot = snapshot
         self._render_agents()
         self._render_preview(*preview)
         self._render_runs()
         self._render_merges()
-        log = self.query_one("#events", RichLog)
+        log = self.widget("#events", RichLog)
         for event in snapshot.events:
             if event.id > self.last_event_id:
                 log.write(Text(f"{event.id:>6} {event.kind:<26} {event.subject} {event.summary}"))
@@ -182,7 +174,7 @@ class FleetApp(App[None]):
             self._say(problems)
 
     def _render_agents(self) -> None:
-        table = self.query_one("#agents", DataTable)
+        table = self.widget("#agents", DataTable)
         keep = self.selected.identity if self.selected else None
         self.shown = apply(self.snapshot.agents, self.filter_query)
         table.clear()
@@ -195,7 +187,11 @@ class FleetApp(App[None]):
         table.border_title = f"agents {len(self.shown)}/{total}"
 
     def _render_preview(self, identity: str, screen: str) -> None:
-        widget = self.query_one("#preview", Static)
+        with contextlib.suppress(IndexError, NoMatches):  # the app may be closing
+            self._preview(identity, screen)
+
+    def _preview(self, identity: str, screen: str) -> None:
+        widget = self.widget("#preview", Static)
         widget.border_title = f"screen of {identity}" if identity else "screen"
         lines = screen.rstrip().splitlines()
         while lines and not lines[0].strip():
@@ -205,7 +201,7 @@ class FleetApp(App[None]):
         widget.update(Text("\n".join(lines[-height:])))
 
     def _render_runs(self) -> None:
-        table = self.query_one("#runs", DataTable)
+        table = self.widget("#runs", DataTable)
         table.clear()
         for run in self.snapshot.runs:
             gate = f"{run.gate.node}: {'/'.join(run.gate.choices)}" if run.gate else ""
@@ -215,21 +211,22 @@ class FleetApp(App[None]):
         table.border_title = "pipeline runs" + (f" ({waiting} at a gate)" if waiting else "")
 
     def _render_merges(self) -> None:
-        table = self.query_one("#merges", DataTable)
+        table = self.widget("#merges", DataTable)
         table.clear()
         for mr in self.snapshot.merges:
             table.add_row(mr.id, mr.status, mr.branch, mr.identity or "-", key=mr.id)
 
     def _say(self, message: str) -> None:
         self.outcomes.append(message)
-        self.query_one("#outcome", Static).update(Text(message))
+        with contextlib.suppress(IndexError, NoMatches):
+            self.widget("#outcome", Static).update(Text(message))
 
     # -- search ---------------------------------------------------------------------------
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.widget("#search", Input).focus()
 
     def action_leave_search(self) -> None:
-        self.query_one("#agents", DataTable).focus()
+        self.widget("#agents", DataTable).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "search":
@@ -238,7 +235,7 @@ class FleetApp(App[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
-            self.query_one("#agents", DataTable).focus()
+            self.widget("#agents", DataTable).focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "agents" and self.snapshot.taken_at:
@@ -337,7 +334,7 @@ class FleetApp(App[None]):
         if not gates:
             self._say("no run waits at a human gate")
             return
-        table = self.query_one("#runs", DataTable)
+        table = self.widget("#runs", DataTable)
         run = next(
             (r for i, r in enumerate(self.snapshot.runs) if i == table.cursor_row and r.gate),
             gates[0],
@@ -361,7 +358,15 @@ class FleetApp(App[None]):
         if not outcome.ok or not argv:
             self._say(outcome.message)
             return
-        with self.suspend():
-            subprocess.run(argv, check=False)
+        from textual.app import SuspendNotSupported
+
+        # `tmux attach` refuses to nest inside another tmux client unless TMUX is unset.
+        env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+        try:
+            with self.suspend():
+                subprocess.run(argv, check=False, env=env)
+        except SuspendNotSupported:
+            self._say(f"this terminal cannot be suspended; run: {' '.join(argv)}")
+            return
         self._say(f"back from {row.identity}")
         self.action_refresh()

@@ -136,6 +136,10 @@ def test_rows_come_in_attention_order_and_search_filters_them(fleet: Fleet) -> N
 def test_nudge_send_answer_diff_and_stop_run_bosun_commands(fleet: Fleet) -> None:
     async def scenario(app: FleetApp, pilot: Pilot[None]) -> None:
         await select(app, pilot, "polecat/idler")
+        await pilot.press("y")  # no prompt on its screen: `bosun agent answer` refuses
+        await until(pilot, lambda: any("shows no prompt" in o for o in app.outcomes),
+                    "the refusal")
+        assert "agent.answered" not in fleet.kinds("polecat/idler")
         from bosun.agents.nudges import nudge_text
 
         nudge = nudge_text(fleet.ctx, "polecat", "idler")
@@ -173,6 +177,7 @@ def test_nudge_send_answer_diff_and_stop_run_bosun_commands(fleet: Fleet) -> Non
         await until(pilot, lambda: app.snapshot.agents and next(
             a for a in app.snapshot.agents if a.identity == "polecat/idler"
         ).attention.label == "done", "the stopped agent shown as done")
-        assert any("stop polecat/idler: done" in o for o in app.outcomes)
+        await until(pilot, lambda: any("stop polecat/idler: done" in o for o in app.outcomes),
+                    "the stop command's outcome")
 
     drive(fleet, scenario)
