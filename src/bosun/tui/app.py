@@ -39,12 +39,12 @@ class FleetApp(App[None]):
     SUB_TITLE = "fleet"
     CSS = """
     #top { height: 3fr; }
-    #left { width: 3fr; }
-    #preview { width: 2fr; border: round $primary; overflow: hidden; }
+    #left { width: 3fr; height: 100%; }
+    #agents { height: 1fr; border: round $primary; }
+    #preview { width: 2fr; height: 100%; border: round $primary; overflow: hidden; }
     #bottom { height: 2fr; }
-    #runs, #merges { width: 1fr; border: round $secondary; }
-    #events { width: 2fr; border: round $secondary; }
-    #agents { border: round $primary; }
+    #runs, #merges { width: 1fr; height: 100%; border: round $secondary; }
+    #events { width: 2fr; height: 100%; border: round $secondary; }
     #outcome { height: 1; padding: 0 1; }
     """
     BINDINGS = [
