@@ -31,7 +31,7 @@ COMMAND_MODULES = {
     "run": "run", "runtimes": "runtimes", "sentinel": "sentinel", "signal": "signal",
     "sim-agent": "sim_agent", "supervise": "supervise", "stop": "supervise",
     "status": "supervise", "handoff": "supervise", "thread": "thread", "trigger": "triggers",
-    "triggers": "triggers", "work": "work", "worktree": "worktree",
+    "triggers": "triggers", "tui": "tui", "work": "work", "worktree": "worktree",
 }
 
 _ROOT_OPTIONS = {"-v", "--verbose"}
