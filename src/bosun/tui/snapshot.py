@@ -102,17 +102,10 @@ class Snapshot:
 
 def attention_config(ctx: Context) -> AttentionConfig:
     """The supervisor's own thresholds, so the UI calls stalled what the supervisor does."""
-
-    def num(key: str, default: float) -> float:
-        try:
-            return float(ctx.config.get(key))
-        except Exception:  # noqa: BLE001 - an undeclared key falls back to the default
-            return default
-
     return AttentionConfig(
-        stall_after=num("supervisor.stall_after", 600.0),
-        crash_loop_restarts=int(num("supervisor.recovery.max_restarts", 3)),
-        crash_loop_window=num("supervisor.recovery.restart_window", 600.0),
+        stall_after=ctx.config.number("supervisor.stall_after"),
+        crash_loop_restarts=ctx.config.integer("supervisor.recovery.max_restarts"),
+        crash_loop_window=ctx.config.number("supervisor.recovery.restart_window"),
     )
 
 
