@@ -149,3 +149,16 @@ def resolve_model(graph: Graph, node: Node) -> dict[str, str]:
         if inferred:
             out["llm_provider"], out["llm_provider_source"] = inferred, "inferred"
     return out
+
+
+def model_env(graph: Graph, node: Node) -> dict[str, str]:
+    """The resolved model as environment variables for the agent's session:
+    `BOSUN_LLM_PROVIDER`, `BOSUN_LLM_MODEL`, `BOSUN_REASONING_EFFORT` (set ones only)."""
+    resolved = resolve_model(graph, node)
+    names = {
+        "llm_provider": "BOSUN_LLM_PROVIDER",
+        "llm_model": "BOSUN_LLM_MODEL",
+        "reasoning_effort": "BOSUN_REASONING_EFFORT",
+        "max_tokens": "BOSUN_MAX_TOKENS",
+    }
+    return {env: resolved[key] for key, env in names.items() if resolved.get(key)}
