@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 from pipeline_helpers import FakeSleep, events, graph, names, options, run, tool
-from waiting import wait_for
 
 from bosun.base.clock import FakeClock
 from bosun.pipeline.handlers.agent import AgentNode
@@ -17,6 +16,7 @@ from bosun.pipeline.handlers.human import write_answer
 from bosun.pipeline.handlers.registry import default_registry
 from bosun.pipeline.outcomes import Outcome, success
 from bosun.pipeline.runs import run_status, waiting_gate
+from waiting import wait_for
 
 
 class EchoAgent(AgentNode):
@@ -28,7 +28,11 @@ class EchoAgent(AgentNode):
 
 
 def test_spec_3_2_start_and_exit_found_by_id_and_the_walk_succeeds(tmp_path: Path) -> None:
-    text = 'digraph { start; exit\n a [shape=parallelogram, tool_command="true"]\n start -> a\n a -> exit }'
+    text = (
+        "digraph { start; exit\n"
+        ' a [shape=parallelogram, tool_command="true"]\n'
+        " start -> a\n a -> exit }"
+    )
     record, base = run(tmp_path, text)
     assert record.status.value == "success"
     ckpt = json.loads((base / "checkpoint.json").read_text())
@@ -161,7 +165,8 @@ def test_spec_9_2_prompt_file_becomes_the_prompt_and_models_are_in_the_manifest(
         attrs=(
             'model_stylesheet="* { llm_model: claude-sonnet-4-5; llm_provider: anthropic; }'
             " .code { llm_model: claude-opus-4-6; }"
-            ' #critical_review { llm_model: gpt-5.2; llm_provider: openai; reasoning_effort: high; }"'
+            " #critical_review { llm_model: gpt-5.2; llm_provider: openai;"
+            ' reasoning_effort: high; }"'
         ),
     )
     record, base = run(tmp_path, text, registry=registry)
