@@ -45,7 +45,7 @@ class Node:
     def declared_type(self) -> str:
         return self.attrs.get("type", "").strip()
 
-    @property
+    @cached_property
     def type(self) -> str:
         """An explicit, known `type=` wins over the shape; an unknown one falls back to it.
         A node whose shape selects no special type is the start when its id is `start` or
@@ -96,7 +96,7 @@ class Edge:
     def label(self) -> str:
         return self.attrs.get("label", "")
 
-    @property
+    @cached_property
     def condition(self) -> str:
         return self.attrs.get("condition", "").strip()
 
