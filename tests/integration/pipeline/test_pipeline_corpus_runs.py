@@ -61,3 +61,22 @@ def test_bosun_run_validate_gives_the_spec_examples_the_spec_verdict(tmp_path: P
         str(CORPUS / "attractor-pi-dev/examples/ralph-wiggum/pipeline.dot"),
     )
     assert refused.returncode == 2 and "condition_syntax" in refused.stdout
+
+
+def test_catalog_update_then_a_new_model_passes_strict_preflight(project: Path) -> None:
+    source = project.parent / "litellm.json"
+    source.write_text(json.dumps({"gpt-7": {"litellm_provider": "openai", "mode": "chat"}}))
+    graph = project.parent / "g.dot"
+    graph.write_text(
+        "digraph { start [shape=Mdiamond]; exit [shape=Msquare]\n"
+        ' a [prompt="x", llm_model="gpt-7"]\n start -> a -> exit }\n'
+    )
+    before = bosun(project, "run", "start", str(graph), "--preflight", "--strict-models")
+    assert before.returncode == 1 and "gpt-7 not present in the catalog" in before.stdout
+    warned = bosun(project, "run", "start", str(graph), "--preflight")
+    assert warned.returncode == 0 and "warn model_in_catalog" in warned.stdout
+    updated = bosun(project, "run", "catalog", "update", "--from", str(source), "--json")
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout)["catalog"].endswith(".bosun/model_catalog.json")
+    after = bosun(project, "run", "start", str(graph), "--preflight", "--strict-models")
+    assert after.returncode == 0, after.stdout + after.stderr

@@ -180,3 +180,101 @@ def test_spec_9_2_prompt_file_becomes_the_prompt_and_models_are_in_the_manifest(
     )
     assert models["critical_review"]["reasoning_effort"] == "high"
     assert models["critical_review"]["llm_model_source"] == "stylesheet"
+
+
+def test_spec_4_3_4_4_start_and_exit_handlers_succeed(tmp_path: Path) -> None:
+    _, base = run(tmp_path, graph("start -> exit"))
+    outcomes = json.loads((base / "checkpoint.json").read_text())["last_outcomes"]
+    assert outcomes["start"]["status"] == "success" and outcomes["exit"]["status"] == "success"
+
+
+def test_spec_4_7_a_conditional_node_routes_on_the_outcome_before_it(tmp_path: Path) -> None:
+    text = graph(
+        tool("a", "exit 1"),
+        "gate [shape=diamond]",
+        tool("fix", "true"),
+        "start -> a -> gate",
+        'gate -> exit [condition="outcome=success"]',
+        'gate -> fix [condition="outcome!=success"]',
+        "fix -> exit",
+    )
+    _, base = run(tmp_path, text)
+    completed = json.loads((base / "checkpoint.json").read_text())["completed_nodes"]
+    assert completed == ["start", "a", "gate", "fix", "exit"]
+
+
+def test_spec_4_8_4_9_parallel_wait_all_then_fan_in_picks_the_best(tmp_path: Path) -> None:
+    text = graph(
+        "fan [shape=component]",
+        tool("b1", "true"),
+        tool("b2", "exit 1"),
+        "join [shape=tripleoctagon]",
+        "start -> fan",
+        "fan -> b1 -> join",
+        "fan -> b2 -> join",
+        "join -> exit",
+    )
+    record, base = run(tmp_path, text)
+    ctx = json.loads((base / "checkpoint.json").read_text())["context"]
+    assert ctx["parallel.outcome"] == "partial_success"  # §4.8 wait_all with a failure
+    assert ctx["parallel.fan_in.best_id"] == "b1"
+    assert record.status.value == "success"
+
+
+def test_spec_4_10_a_tool_node_without_command_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from bosun.pipeline.launch import RunRefused
+
+    with pytest.raises(RunRefused, match="tool_command"):
+        run(tmp_path, graph("t [shape=parallelogram]", "start -> t -> exit"))
+
+
+def test_spec_3_5_3_6_retries_run_max_retries_plus_one_times_with_backoff(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    sleep = FakeSleep(clock)
+    text = graph(
+        tool("a", "exit 1", "max_retries=2"),
+        "start -> a",
+        'a -> exit [condition="outcome=success"]',
+    )
+    record, base = run(tmp_path, text, clock=clock, sleep=sleep)
+    assert record.status.value == "fail"
+    assert [e["attempt"] for e in events(base) if e["event"] == "stage_attempt_end"][-3:] == [
+        1,
+        2,
+        3,
+    ]
+    assert len(sleep.calls) == 2 and 0.1 <= sleep.calls[0] <= 0.3  # 200 ms × jitter
+
+
+def test_spec_3_8_branches_get_a_copy_of_the_context(tmp_path: Path) -> None:
+    setter = (
+        """echo '{"status": "success", "context_updates": {"branch.mark": "x"}}'"""
+        ' > "$BOSUN_STAGE_STATUS_PATH"'
+    )
+    text = graph(
+        "fan [shape=component]",
+        tool("b1", setter),
+        tool("b2", "true"),
+        "join [shape=tripleoctagon]",
+        "start -> fan",
+        "fan -> b1 -> join",
+        "fan -> b2 -> join",
+        "join -> exit",
+    )
+    _, base = run(tmp_path, text)
+    ctx = json.loads((base / "checkpoint.json").read_text())["context"]
+    assert "branch.mark" not in ctx  # branch context changes are not merged back
+
+
+def test_spec_4_12_a_custom_handler_registered_for_a_type_runs_it(tmp_path: Path) -> None:
+    registry = default_registry()
+    registry.register(AgentNode.name, EchoAgent())
+    record, base = run(
+        tmp_path, graph('a [prompt="hello $goal"]', "start -> a -> exit"), registry=registry
+    )
+    assert record.status.value == "success"
+    assert (base / "a" / "prompt.md").read_text() == "hello $goal"
