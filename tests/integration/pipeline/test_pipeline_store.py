@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from backends import open_backend
 from bosun.base.config import default_config
 from bosun.core.context import Context
 from bosun.pipeline.recorder import register_run
-from backends import open_backend
 
 
 def test_runs_are_registered_updated_and_listed_with_events(backend) -> None:  # type: ignore[no-untyped-def]
