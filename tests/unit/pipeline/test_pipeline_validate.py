@@ -163,3 +163,12 @@ def test_diagnostics_serialise_with_rule_severity_message_node_edge_fix() -> Non
     data = d.to_json()
     assert set(data) >= {"rule", "severity", "message", "node_id", "edge", "fix"}
     assert data["node_id"] == "t" and data["severity"] == "error"
+
+
+def test_bosuns_own_attributes_are_not_unknown() -> None:
+    text = OK.replace("digraph {", 'digraph { runtime="sim"; merge_target="main"').replace(
+        "exit [shape=Msquare]",
+        'exit [shape=Msquare]\n  a [prompt="x", runtime="sim", merge_target="main"]\n'
+        '  t -> a [condition="outcome=retry"]\n  a -> exit',
+    )
+    assert "unknown_attribute" not in rules(text)
