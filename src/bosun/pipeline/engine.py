@@ -161,8 +161,8 @@ class Engine:
                 merge_branch=self._merge if self.env.git else None,
             )
             self._record(node, outcome, attempts)
+            self._check_cancel(node_id)  # a canceled stage is not recorded as completed
             self._checkpoint()  # §3.2 step 5: saved before the next edge is chosen
-            self._check_cancel(node_id)
             state.next_node = self._route(node, outcome)
             self._checkpoint()
 
