@@ -95,6 +95,16 @@ COMMON_NODE_ATTRS = VISUAL | {
     "outputs",
     "merge_target",
     "question",
+    # Kilroy's, accepted and reported as not used (`accepted_not_used`)
+    "agent_mode",
+    "agent_tool",
+    "loop_id",
+    "loop_count",
+    "loop_max",
+    "loop_until_file",
+    "loop_until_file_contains",
+    "loop_while_outcome",
+    "concurrent_id",
 }
 # every node attribute a node type reads is declared by that type (`NodeKind.attributes`)
 NODE_ATTRS = COMMON_NODE_ATTRS | {a for kind in NODE_TYPES for a in kind.attributes}

@@ -38,6 +38,20 @@ ACCEPTED_NOT_USED = {
     "auto_status": "auto status (a bosun agent node reports through its runner)",
     "max_tokens": "token limits (set them in the runtime preset)",
     "escalation_models": "model escalation on budget failures",
+    "agent_mode": "Kilroy's agent modes (the runtime preset decides)",
+    "agent_tool": "Kilroy's agent tool choice (the runtime preset decides)",
+    **{
+        key: "Kilroy's loop.begin/loop.end shapes"
+        for key in (
+            "loop_id",
+            "loop_count",
+            "loop_max",
+            "loop_until_file",
+            "loop_until_file_contains",
+            "loop_while_outcome",
+        )
+    },
+    "concurrent_id": "Kilroy's concurrent.split/join shapes",
 }
 
 
