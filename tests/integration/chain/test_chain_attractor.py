@@ -81,6 +81,9 @@ def test_a_human_gate_answered_by_key_routes_an_agent_graph(rig: ChainRig) -> No
     assert (gate["node_id"], gate["keys"]) == ("review_gate", ["A", "F"])
     text = rig.run("run", "status", "r-gate").stdout
     assert "waiting for a person at review_gate: Review Changes" in text
+    status = rig.ok("status")
+    assert [g["node_id"] for g in status["waiting_gates"]] == ["review_gate"]
+    assert any("waits for a person at review_gate" in line for line in status["attention"])
     rig.ok("run", "answer", "r-gate", "review_gate", "F")
     final = rig.wait_final(base, timeout=90)
     checkpoint = json.loads((base / "checkpoint.json").read_text())
