@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from bosun.cli.common import JSON, output, table
+from bosun.cli.output import escape_controls
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -280,7 +281,8 @@ def _follow(base: Path, as_json: bool) -> None:
                 else:
                     ev = json.loads(line)
                     extra = ev.get("node_id") or ev.get("to") or ev.get("status") or ""
-                    sys.stdout.write(f"{ev.get('ts')} {ev.get('event')} {extra}\n")
+                    text = f"{ev.get('ts')} {ev.get('event')} {extra}"
+                    sys.stdout.write(escape_controls(text) + "\n")
             sys.stdout.flush()
         if done:
             return
