@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 def build_status(ctx: Context) -> dict[str, Any]:
     from bosun.agents.driver import project_fleet
     from bosun.agents.views import agent_views
+    from bosun.mergequeue.checkouts import checkout_attention
     from bosun.supervisor.daemon import running_supervisor
     from bosun.supervisor.guards import guard_attention, guard_posture, row_json
     from bosun.supervisor.resume_queue import ResumeQueue
@@ -43,6 +44,7 @@ def build_status(ctx: Context) -> dict[str, Any]:
             None
             if record
             else "no supervisor is running: start it with `bosun supervise --detach`",
+            *checkout_attention(ctx),
         )
         if line
     ]
