@@ -34,6 +34,8 @@ CASES = [
     (["signal", "send", "polecat/toast", "NUDGE", "--payload", DEEP], "nested"),
     (["events", "--limit", "99999999999999999999999"], "--limit"),
     (["events", "--limit", "-5"], "--limit"),
+    (["identity", "find-stale", "--timeout", "nan"], "finite"),
+    (["identity", "find-stale", "--timeout", "inf"], "finite"),
 ]
 
 
