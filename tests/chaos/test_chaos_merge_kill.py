@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from chaosmode import figures, size
+import pytest
+from chaosmode import LONG, figures, size
 
 from gitrepo import git
 
@@ -92,6 +93,7 @@ def _bosun(root: Path, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.timeout(7200 if LONG else 600)
 def test_kill_9_campaign_loses_nothing_and_blames_nobody(project: Path, tmp_path: Path) -> None:
     from bosun.core.context import open_project
     from bosun.mergequeue.orphans import group_members

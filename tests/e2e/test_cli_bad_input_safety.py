@@ -80,6 +80,12 @@ def test_invalid_utf8_on_stdin_is_refused(seeded: Bosun) -> None:
     assert seeded.db_snapshot() == before
 
 
+def test_a_nul_byte_is_refused_on_every_backend(seeded: Bosun) -> None:
+    before = seeded.db_snapshot()
+    _refused(_raw(seeded.cwd, ["work", "create", "t", "--body", "-"], b"a\x00b"), "NUL")
+    assert seeded.db_snapshot() == before
+
+
 def test_a_config_toml_that_is_a_directory_is_refused(bosun: Bosun, project: Path) -> None:
     config = project / ".bosun" / "config.toml"
     config.unlink()
