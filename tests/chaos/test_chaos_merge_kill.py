@@ -43,20 +43,33 @@ def _commit_on(root: Path, branch: str, files: dict[str, str], commits: int) -> 
             subprocess.run(["git", "read-tree", parent], cwd=root, env=env, check=True)
             for path, content in files.items():
                 blob = subprocess.run(
-                    ["git", "hash-object", "-w", "--stdin"], cwd=root, input=f"{content}{n}\n",
-                    capture_output=True, text=True, check=True,
+                    ["git", "hash-object", "-w", "--stdin"],
+                    cwd=root,
+                    input=f"{content}{n}\n",
+                    capture_output=True,
+                    text=True,
+                    check=True,
                 ).stdout.strip()
                 subprocess.run(
                     ["git", "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"],
-                    cwd=root, env=env, check=True,
+                    cwd=root,
+                    env=env,
+                    check=True,
                 )
             tree = subprocess.run(
-                ["git", "write-tree"], cwd=root, env=env, capture_output=True, text=True,
+                ["git", "write-tree"],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
                 check=True,
             ).stdout.strip()
             parent = subprocess.run(
-                ["git", "commit-tree", tree, "-p", parent, "-m", f"{branch} {n}"], cwd=root,
-                capture_output=True, text=True, check=True,
+                ["git", "commit-tree", tree, "-p", parent, "-m", f"{branch} {n}"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
     git(root, "update-ref", f"refs/heads/{branch}", parent)
 
@@ -88,8 +101,12 @@ def _wait_for_moment(ctx, proc: subprocess.Popen[bytes], moment: str, rng: rando
 
 def _bosun(root: Path, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bosun", *args], cwd=root, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True, **kwargs,  # type: ignore[arg-type]
+        [sys.executable, "-m", "bosun", *args],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 

@@ -34,8 +34,9 @@ def _warm_scratch(mq) -> None:
 
 
 def test_stale_locks_and_a_half_done_rebase_are_repaired_and_nobody_is_blamed(mq) -> None:
-    mq.write_config('[merge_queue]\nbatch = "adaptive"\nbatch_ceiling = 8\n'
-                    'gates = ["test -f README.md"]\n')
+    mq.write_config(
+        '[merge_queue]\nbatch = "adaptive"\nbatch_ceiling = 8\ngates = ["test -f README.md"]\n'
+    )
     _warm_scratch(mq)
     gitdir = _scratch_gitdir(mq)
     (gitdir / "index.lock").write_text("")  # a processor killed with its git mid-write
