@@ -76,15 +76,54 @@ def sync_checkout(
             return CheckoutSync(path, old, new, False, f"index still old at {shown}", attempt)
         text = (result.stderr or result.stdout).strip()
         locked = "index.lock" in text
-        if not locked or wait is None:
-            reason = (
-                "another git process held index.lock throughout"
-                if locked
-                else "local changes in the way: " + (text.splitlines() or ["read-tree failed"])[0]
-            )
+        if locked and wait is None:
+            reason = "another git process held index.lock throughout"
             return CheckoutSync(path, old, new, False, reason, attempt)
+        if not locked:
+            blocked = bring_clean_paths(git, old, new)
+            shown = ", ".join(blocked[:3]) + (" …" if len(blocked) > 3 else "")
+            reason = f"local changes in the way at {shown or 'some paths'}; the rest was updated"
+            return CheckoutSync(path, old, new, False, reason, attempt)
+        assert wait is not None
         sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def bring_clean_paths(git: Git, old: str, new: str) -> list[str]:
+    """When the whole update is refused: update every landed path the user has not touched
+    (index and file still exactly `old`, no untracked file in the way), so that only the
+    paths with local changes can be undone by a commit there. Returns those paths."""
+    changed = _z(git, "diff", "--name-only", "-z", "--no-renames", old, new)
+    touched = set(_z(git, "diff", "--name-only", "-z", "--no-renames")) | set(
+        _z(git, "diff", "--cached", "--name-only", "-z", "--no-renames", old)
+    )
+    in_new = set(_z(git, "ls-tree", "-r", "-z", "--name-only", new, "--", *changed))
+    in_index = set(_z(git, "ls-files", "-z", "--", *changed))
+    root = Path(git.run("rev-parse", "--show-toplevel"))
+    blocked = sorted(
+        p
+        for p in changed
+        if p in touched or (p not in in_index and (root / p).exists())  # untracked in the way
+    )
+    clean = [p for p in changed if p not in set(blocked)]
+    update = [p for p in clean if p in in_new]
+    remove = [p for p in clean if p not in in_new]
+    literal = {"GIT_LITERAL_PATHSPECS": "1"}
+    if update:
+        git.try_run(
+            "checkout", new, "--pathspec-from-file=-", "--pathspec-file-nul",
+            input="\0".join(update), env=literal,
+        )  # fmt: skip
+    if remove:
+        git.try_run(
+            "rm", "-q", "--pathspec-from-file=-", "--pathspec-file-nul",
+            input="\0".join(remove), env=literal,
+        )  # fmt: skip
+    return blocked
+
+
+def _z(git: Git, *args: str) -> list[str]:
+    return [p for p in git.run(*args).split("\0") if p]
 
 
 def stale_paths(git: Git, old: str, new: str) -> list[str]:

@@ -111,3 +111,21 @@ def test_the_next_processor_repairs_a_checkout_left_behind(mq) -> None:
     assert len(mq.events("merge.checkout_synced")) == 1
     _user_commits_everything(mq)
     assert mq.show("a.txt") == "agent\n" and mq.show("README.md") == "user edit\n"
+
+
+def test_local_changes_in_the_way_hold_back_only_their_own_paths(mq) -> None:
+    from bosun.mergequeue.checkouts import checkout_attention
+
+    (mq.root / "README.md").write_text("user edit\n")  # the agent changes this file too
+    mq.commit_on("feat/a", {"README.md": "agent\n", "b.txt": "agent b\n", "sub/c.txt": "c\n"})
+    request = mq.enqueue("feat/a")
+    mq.process()
+    assert mq.get(request.id).status == "merged"
+    assert (mq.root / "README.md").read_text() == "user edit\n"  # never overwritten
+    assert (mq.root / "b.txt").read_text() == "agent b\n"
+    assert mq.git("diff", "--cached", "--name-only") == "README.md"  # only the blocked path
+    [behind] = mq.events("merge.checkout_behind")
+    assert "README.md" in behind.data["reason"]
+    assert any("README.md" in line for line in checkout_attention(mq.ctx))
+    mq.git("commit", "-q", "-am", "user work")
+    assert mq.show("b.txt") == "agent b\n" and mq.show("sub/c.txt") == "c\n"
