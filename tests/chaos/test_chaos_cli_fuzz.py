@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from clirunner import Bosun
 from gitrepo import make_repo
 
-EXAMPLES = size(60, 500)
+EXAMPLES = size(60, 1500)
 
 HOSTILE = [
     "",

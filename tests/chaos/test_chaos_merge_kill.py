@@ -25,8 +25,8 @@ from chaosmode import LONG, figures, size
 
 from gitrepo import git
 
-ROUNDS = size(3, 16)
-PER_ROUND = size(4, 4)
+ROUNDS = size(3, 40)
+PER_ROUND = size(4, 5)
 GATE = (
     'git rev-parse "HEAD^{{tree}}" >> {tested}; '
     "sleep $(( $$ % 3 )).$(( $$ % 9 + 1 )); "
