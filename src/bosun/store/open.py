@@ -24,7 +24,10 @@ def open_store(
                 f"database_url {url.split('@')[-1]!r} is not a PostgreSQL URL",
                 "write postgresql://user@host:port/database, or leave it empty for SQLite",
             )
+        from bosun.base.dburl import check_database_url
         from bosun.store.postgres import PostgresStore  # psycopg: ~200 ms, only when used
+
+        check_database_url(url)
 
         return PostgresStore(url, clock)
     from bosun.store.sqlite import SqliteStore  # only when used
