@@ -8,7 +8,7 @@ from pathlib import Path
 from bosun.base.config import Config
 from bosun.base.errors import Conflict, GitError, NotFound
 from bosun.gitops.checkouts import CheckoutSync, sync_checkout
-from bosun.gitops.git import Git
+from bosun.gitops.git import Git, failure
 
 WIP_NAMESPACE = "refs/bosun/wip"
 
@@ -66,8 +66,6 @@ def cas_update_ref(git: Git, ref: str, new: str, old: str) -> bool:
         return True
     if git.rev(ref) != old:
         return False
-    from bosun.gitops.git import failure
-
     raise failure(result)
 
 

@@ -16,11 +16,12 @@ from bosun.gitops.git import Git
 from bosun.mergequeue import policy
 from bosun.mergequeue.checkouts import behind_checkouts, repair_behind_checkouts
 from bosun.mergequeue.gates import GateResult, LeaseLost, run_gates
+from bosun.mergequeue.intake import consume_merge_ready
 from bosun.mergequeue.landing import crash_point, land, record_chain, recover
 from bosun.mergequeue.lease import Lease, ensure_target, open_lease
 from bosun.mergequeue.orphans import GateGroups, reap_orphan_gates
 from bosun.mergequeue.outcomes import load, requeue, settle_conflict, settle_failed, transition
-from bosun.mergequeue.queue import ensure_queue_identity, repo_git
+from bosun.mergequeue.queue import MergeQueue, ensure_queue_identity, repo_git
 from bosun.mergequeue.records import MergeRequest, RequestStatus
 from bosun.mergequeue.scratch import Chain, Link, Scratch
 
@@ -53,11 +54,7 @@ def process(
     repo = repo_git(ctx)
     ensure_queue_identity(ctx)
     if intake:
-        from bosun.mergequeue.intake import consume_merge_ready
-
         consume_merge_ready(ctx)
-    from bosun.mergequeue.queue import MergeQueue
-
     targets = [target] if target else MergeQueue(ctx).pending_targets()
     if not target:  # a checkout left behind by a landing is repaired even with nothing queued
         behind = {str(d["target"]) for d in behind_checkouts(ctx).values()}

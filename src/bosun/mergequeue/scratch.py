@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bosun.base.errors import GitError
-from bosun.gitops.git import Git, identity_env
+from bosun.gitops.git import Git, failure, identity_env
 from bosun.mergequeue.records import MergeRequest
 
 BLAME_AFTER = 3  # a git error while rebasing a request fails it only on this attempt
@@ -163,8 +163,6 @@ class Scratch:
         if merged.returncode == 1:
             return sorted({line for line in lines[1:] if line})
         if not merged.ok:
-            from bosun.gitops.git import failure
-
             raise failure(merged)
         tree = lines[0].strip()
         if tree == self.repo.tree(onto):
@@ -196,8 +194,6 @@ class Scratch:
         files = self.git.lines("diff", "--name-only", "--diff-filter=U")
         self.git.try_run("rebase", "--abort")
         if not files:  # a failure that is not a conflict: name what git said
-            from bosun.gitops.git import failure
-
             raise failure(attempt)
         return sorted(files)
 
