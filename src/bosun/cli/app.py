@@ -31,7 +31,7 @@ COMMAND_MODULES = {
     "run": "run", "runtimes": "runtimes", "sentinel": "sentinel", "signal": "signal",
     "sim-agent": "sim_agent", "supervise": "supervise", "stop": "supervise",
     "status": "supervise", "handoff": "supervise", "thread": "thread", "trigger": "triggers",
-    "triggers": "triggers", "work": "work", "worktree": "worktree",
+    "triggers": "triggers", "tui": "tui", "work": "work", "worktree": "worktree",
 }
 
 _ROOT_OPTIONS = {"-v", "--verbose"}
@@ -157,6 +157,9 @@ def _report(code: str, message: str, hint: str, as_json: bool, verbose: bool) ->
         import traceback
 
         traceback.print_exc()
+    from bosun.base.dburl import redact_secrets
+
+    message, hint = redact_secrets(message), redact_secrets(hint)
     if as_json:
         payload = {"error": {"code": code, "message": message, "hint": hint}}
         sys.stdout.write(json.dumps(payload) + "\n")

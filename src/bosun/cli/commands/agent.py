@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, age, output, project, read_text_arg, table
+from bosun.cli.common import JSON, age, finite, output, project, read_text_arg, table
 
 app = typer.Typer(
     help="Agent sessions: spawn, list, send, nudge, stop, restart.", no_args_is_help=True
@@ -117,6 +117,41 @@ def nudge(
     output({**result, "text": text}, as_json, f"nudged {role}/{ident}: {text}")
 
 
+@app.command("answer")
+def answer(
+    name: str,
+    keys: list[str] = typer.Argument(
+        ..., help="Keys to press in order: a literal (y, n, 1) or a named key (Enter, Escape)."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Answer the prompt on the agent's screen (permission, trust, a choice) by pressing
+    KEYS; refused unless the screen shows a prompt waiting for input."""
+    from bosun.base.errors import Conflict, InvalidInput
+
+    if any(not key or len(key) > 16 or not key.isprintable() for key in keys):
+        raise InvalidInput("each key is 1-16 printable characters", "e.g. `y`, `1 Enter`")
+    fleet = _fleet()
+    role, ident = fleet.resolve(name)
+    session, handle = fleet.require_live(role, ident)
+    state = str(fleet.runtime.screen_state(handle))
+    if state != "waiting_input":
+        raise Conflict(
+            f"{role}/{ident} shows no prompt waiting for an answer (screen: {state})",
+            "send it a message with `bosun agent send` instead",
+        )
+    for key in keys:
+        fleet.runtime.press(handle, key)
+    ctx = fleet.ctx
+    with ctx.store.transaction() as tx:
+        tx.emit("agent.answered", session.ref, {"keys": keys, "incarnation": session.incarnation})
+    output(
+        {"identity": session.ref, "keys": keys},
+        as_json,
+        f"answered {session.ref}: {' '.join(keys)}",
+    )
+
+
 @app.command("capture")
 def capture(
     name: str,
@@ -148,7 +183,7 @@ def attach(name: str, as_json: bool = JSON) -> None:
 @app.command("stop")
 def stop(
     name: str,
-    grace: float = typer.Option(5.0, "--grace", help="Seconds per step."),
+    grace: float = typer.Option(5.0, "--grace", help="Seconds per step.", callback=finite),
     as_json: bool = JSON,
 ) -> None:
     """Stop the session: interrupt, then terminate, then kill the process group."""

@@ -1,0 +1,1 @@
+"""`bosun tui`: the full-screen fleet view (interfaces layer; imports Textual)."""

@@ -1,0 +1,30 @@
+"""Each key of the terminal UI names one bosun command."""
+
+from __future__ import annotations
+
+import sys
+
+from bosun.tui import actions
+
+
+def test_every_action_is_a_bosun_command_with_json() -> None:
+    assert actions.stop("polecat/t").argv == [
+        sys.executable, "-m", "bosun", "agent", "stop", "polecat/t", "--json"
+    ]
+    assert actions.nudge("polecat/t").shown == "bosun agent nudge polecat/t"
+    assert actions.send("polecat/t", "hi there").words == ("agent", "send", "polecat/t", "hi there")
+    assert actions.restart("polecat/t").words[:2] == ("agent", "restart")
+    assert actions.enqueue("bosun/t", "polecat/t", "bo-1").words == (
+        "merge-queue", "enqueue", "bosun/t", "--identity", "polecat/t", "--work", "bo-1"
+    )
+    assert actions.gate_answer("g1", "ask", "No").words == ("run", "answer", "g1", "ask", "No")
+
+
+def test_approve_and_deny_press_the_keys_of_the_runtime() -> None:
+    approve = actions.answer("polecat/t", "approve", "sim")
+    assert approve.words == ("agent", "answer", "polecat/t", "y")
+    assert actions.answer_keys("deny", "sim") == ("n",)
+    assert actions.answer_keys("approve", "aider") == ("y", "Enter")
+    assert actions.answer_keys("approve", "claude") == ("1",)
+    assert actions.answer_keys("deny", "codex") == ("Escape",)
+    assert actions.answer_keys("2 Enter", "claude") == ("2", "Enter")
