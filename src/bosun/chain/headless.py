@@ -28,6 +28,7 @@ from bosun.chain.models import node_model, node_runtime
 from bosun.chain.names import expand_prompt
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
+from bosun.pipeline.stylesheet import model_env
 from bosun.runtime.env import session_environment
 from bosun.runtime.headless import HeadlessResult, run_headless
 from bosun.runtime.presets import get_preset
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from bosun.pipeline.handlers.base import HandlerContext
 
 RECORD = "headless.json"
-MODEL_ENV = "BOSUN_MODEL"
 RESUME_PROMPT = (
     "Your previous attempt at this step ended early ({reason}). Continue the work from where "
     "it stopped and finish it."
@@ -131,7 +131,7 @@ class HeadlessAgentHandler(AgentNode):
         atomic_write_json(stage / RECORD, record)
         env = session_environment(
             os.environ,
-            extra={**preset.set_env, **hc.env(), **({MODEL_ENV: model} if model else {})},
+            extra={**preset.set_env, **hc.env(), **model_env(hc.graph, node)},
             unset=preset.unset_env,
         )
 

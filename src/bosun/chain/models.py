@@ -1,10 +1,12 @@
 """Model selection and run mode of an agent node: which runtime preset runs it, with which
 model, and whether it runs supervised (an interactive session) or headless (print mode).
 
-The node's attributes win over the graph's; a model stylesheet's choice arrives as the
-node's own `llm_provider`/`llm_model` (resolved before the node runs). A node that names a
-provider but no runtime runs on a preset that serves the provider (the model catalog's
-`presets`), so `llm_provider="openai"` runs Codex even where `chain.runtime` is claude.
+The model and provider are the ones `bosun.pipeline.stylesheet.resolve_model` resolves
+(node attribute > model stylesheet > graph attribute; a provider left open is inferred from
+the model id). A node whose provider the configured preset does not serve runs on a preset
+that serves it (the model catalog's `presets`), so `llm_provider="openai"` (or just
+`llm_model="gpt-5"`) runs Codex even where `chain.runtime` is claude. The supervised chain
+hands the model to its session as `BOSUN_LLM_MODEL` (`stylesheet.model_env`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import BosunError, InvalidInput
+from bosun.pipeline.catalog import load_catalog
+from bosun.pipeline.stylesheet import resolve_model
 
 if TYPE_CHECKING:
     from bosun.base.config import Config
@@ -22,17 +26,15 @@ MODES = ("supervised", "headless")
 
 def node_model(node: Node, graph: Graph) -> str:
     """The model an agent node asks for ("" = the CLI's default)."""
-    return (node.get("llm_model") or graph.get("llm_model")).strip()
+    return resolve_model(graph, node).get("llm_model", "")
 
 
 def node_provider(node: Node, graph: Graph) -> str:
-    return (node.get("llm_provider") or graph.get("llm_provider")).strip()
+    return resolve_model(graph, node).get("llm_provider", "")
 
 
 def provider_presets(provider: str, catalog_path: str = "") -> tuple[str, ...]:
     """The runtime presets that serve `provider` in the model catalog (none when unknown)."""
-    from bosun.pipeline.preflight import load_catalog
-
     try:
         catalog = load_catalog(catalog_path)
     except BosunError:

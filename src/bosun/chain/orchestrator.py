@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from bosun.core.context import Context
 
 ROLE = Layer.ORCHESTRATOR.role
-MODEL_ENV = "BOSUN_MODEL"  # the model a session is asked to use, for the fleet's launch
 LAUNCH_PROMPT = (
     "Run `bosun prime`: the work on your hook is an agent node of a bosun pipeline run. Do it "
     "in this worktree and report as the work item says."
@@ -95,8 +94,6 @@ def launch(ctx: Context, fleet: Fleet, spec: RunnerSpec, tree: NodeWorktree) -> 
         **spec.env,
         "BOSUN_WORKTREE_DIR": str(tree.path),
         "BOSUN_RUNNER": f"{Layer.RUNNER.role}/{spec.name}",
-        # the fleet adds the preset's model_argv with it (Preset.launch_argv(model=…))
-        **({MODEL_ENV: spec.model} if spec.model else {}),
     }
     return fleet.spawn(
         SpawnRequest(

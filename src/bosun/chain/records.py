@@ -60,7 +60,6 @@ class RunnerSpec:
     timeout: float
     attempt: int = 1
     env: dict[str, str] = field(default_factory=dict)
-    model: str = ""  # the node's llm_model (or its stylesheet's); "" = the CLI's default
 
     @property
     def status_path(self) -> Path:

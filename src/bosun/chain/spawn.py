@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from bosun.base.durations import parse_duration
 from bosun.base.errors import InvalidInput, NotFound
-from bosun.chain.models import node_model
 from bosun.chain.names import (
     Layer,
     expand_prompt,
@@ -144,7 +143,6 @@ def build_spec(
         timeout=node_timeout(ctx, node),
         attempt=attempt,
         env=dict(env or {}),
-        model=node_model(node, graph),
     )
     values = {
         "goal": graph.get("goal"),

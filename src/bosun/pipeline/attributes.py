@@ -77,7 +77,6 @@ GRAPH_ATTRS = VISUAL | {
     "labeljust",
     "context_fidelity_default",
     "context_thread_default",
-    "runtime",  # the agent nodes' runtime preset (a node's own `runtime` wins)
     "mode",  # the agent nodes' run mode: supervised | headless (a node's own `mode` wins)
 }
 COMMON_NODE_ATTRS = VISUAL | {

@@ -27,6 +27,8 @@ def _graph(graph_attrs: str, node_attrs: str):  # type: ignore[no-untyped-def]
         ('runtime="sim"', ', llm_provider="openai"', "sim"),  # explicit wins
         ('llm_provider="openai"', ', runtime="aider"', "aider"),
         ("", ', llm_provider="nobody"', "claude"),  # unknown: preflight reports it
+        ("", ', llm_model="gpt-5"', "codex"),  # the provider inferred from the model id
+        ('model_stylesheet="* { llm_provider: google; }"', "", "gemini"),  # the stylesheet
     ],
 )
 def test_runtime_follows_the_node_then_the_graph_then_the_provider(
@@ -43,5 +45,7 @@ def test_model_and_mode_come_from_the_node_else_the_graph() -> None:
     plain = _graph("", "")
     assert node_model(plain.nodes["a"], plain) == ""
     assert node_mode(plain.nodes["a"], plain, default_config()) == "supervised"
+    styled = _graph('model_stylesheet="#a { llm_model: o3; }" llm_model="gpt-5"', "")
+    assert node_model(styled.nodes["a"], styled) == "o3"
     with pytest.raises(InvalidInput, match="mode='batch' is not a run mode"):
         node_mode(plain.nodes["a"], _graph('mode="batch"', ""), default_config())
