@@ -24,11 +24,11 @@ from bosun.base.durations import parse_duration
 from bosun.base.errors import BosunError
 from bosun.base.paths import atomic_write_json, atomic_write_text, read_json_file
 from bosun.chain.headless_outcome import failure_detail, headless_outcome, resume_never_started
-from bosun.chain.models import node_model, node_runtime
+from bosun.chain.models import node_runtime
 from bosun.chain.names import expand_prompt
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
-from bosun.pipeline.stylesheet import model_env
+from bosun.pipeline.stylesheet import model_env, resolve_model
 from bosun.runtime.env import session_environment
 from bosun.runtime.headless import HeadlessResult, run_headless
 from bosun.runtime.presets import get_preset
@@ -92,7 +92,8 @@ class HeadlessAgentHandler(AgentNode):
         config = ctx.config if ctx is not None else None
         runtimes = ctx.paths.runtimes if ctx is not None and ctx.paths is not None else None
         node, stage = hc.node, hc.stage_dir
-        model = node_model(node, hc.graph)
+        resolved = resolve_model(hc.graph, node)
+        model, effort = resolved.get("llm_model", ""), resolved.get("reasoning_effort", "")
         try:
             preset = get_preset(node_runtime(node, hc.graph, config), runtimes)
             raw_timeout = node.get("timeout").strip()
@@ -107,7 +108,11 @@ class HeadlessAgentHandler(AgentNode):
 
             def command(prompt: str, resume: str) -> list[str]:
                 argv = preset.headless_command(
-                    prompt, model=model or None, resume_id=resume or None, cwd=str(hc.workdir)
+                    prompt,
+                    model=model or None,
+                    reasoning_effort=effort or None,
+                    resume_id=resume or None,
+                    cwd=str(hc.workdir),
                 )
                 return preset.resolve_binary(argv)
 
@@ -122,6 +127,7 @@ class HeadlessAgentHandler(AgentNode):
             "attempt": hc.attempt,
             "preset": preset.name,
             "model": model,
+            "reasoning_effort": effort,
             "argv": [w if w != prompt else "<prompt.md>" for w in argv],
             "cwd": str(hc.workdir),
             "resumed": session,

@@ -6,7 +6,8 @@ Built-in presets ship in `bosun/runtime/presets/*.toml`; a project adds or overr
 is a valid override. A file that does not fit the schema is refused with its path and field.
 
 argv words may use placeholders, each filled by bosun and passed as one word (never via a
-shell): {session_id} {prompt} {settings_file} {mcp_config} {python} {shell} {cwd}.
+shell): {session_id} {prompt} {settings_file} {mcp_config} {python} {shell} {cwd} {model}
+{reasoning_effort} (the last two from a pipeline node's resolved llm_model/reasoning_effort).
 """
 
 from __future__ import annotations
@@ -27,7 +28,17 @@ from bosun.runtime.screen import ScreenPatterns
 
 BUILTIN_DIR = Path(__file__).with_name("presets")
 PLACEHOLDERS = frozenset(
-    {"session_id", "prompt", "settings_file", "mcp_config", "python", "shell", "cwd", "model"}
+    {
+        "session_id",
+        "prompt",
+        "settings_file",
+        "mcp_config",
+        "python",
+        "shell",
+        "cwd",
+        "model",
+        "reasoning_effort",
+    }
 )
 
 
@@ -49,6 +60,8 @@ class Preset:
     resume_argv: tuple[str, ...] = setting("words", (), placeholders=True)
     # added (before the prompt) when a model is chosen, e.g. ["--model", "{model}"]
     model_argv: tuple[str, ...] = setting("words", (), placeholders=True)
+    # added after model_argv when a reasoning effort is chosen ({reasoning_effort})
+    reasoning_argv: tuple[str, ...] = setting("words", (), placeholders=True)
     # headless (print) mode: program and options; then model_argv, headless_resume_args
     # (when resuming) and headless_prompt_args, in that order (see headless_command)
     headless_argv: tuple[str, ...] = setting("words", (), placeholders=True)
@@ -86,12 +99,13 @@ class Preset:
         settings_file: str | None = None,
         cwd: str = "",
         model: str | None = None,
+        reasoning_effort: str | None = None,
     ) -> list[str]:
         """The argv that starts a fresh session (before resolving the binary)."""
         words = list(self.argv)
         if session_id and self.session_id_args:
             words += self.session_id_args
-        return self._finish(words, session_id, prompt, settings_file, cwd, model)
+        return self._finish(words, session_id, prompt, settings_file, cwd, model, reasoning_effort)
 
     def resume(
         self,
@@ -101,6 +115,7 @@ class Preset:
         settings_file: str | None = None,
         cwd: str = "",
         model: str | None = None,
+        reasoning_effort: str | None = None,
     ) -> list[str]:
         """The argv that resumes conversation `session_id`."""
         if not self.resume_argv:
@@ -110,7 +125,7 @@ class Preset:
                 code="no_resume",
             )
         words = list(self.resume_argv)
-        return self._finish(words, session_id, prompt, settings_file, cwd, model)
+        return self._finish(words, session_id, prompt, settings_file, cwd, model, reasoning_effort)
 
     @property
     def can_run_headless(self) -> bool:
@@ -123,9 +138,11 @@ class Preset:
         model: str | None = None,
         resume_id: str | None = None,
         cwd: str = "",
+        reasoning_effort: str | None = None,
     ) -> list[str]:
         """The argv of one headless (print-mode) run: headless_argv, model_argv (when a
-        model is chosen), headless_resume_args (when resuming), headless_prompt_args."""
+        model is chosen), reasoning_argv (when an effort is), headless_resume_args (when
+        resuming), headless_prompt_args."""
         if not self.headless_argv:
             raise RuntimeFailure(
                 f"runtime preset {self.name!r} has no headless mode",
@@ -140,12 +157,12 @@ class Preset:
                 code="no_resume",
             )
         words = list(self.headless_argv)
-        if model:
-            words += self.model_argv
+        words += self.model_argv if model else ()
+        words += self.reasoning_argv if reasoning_effort else ()
         if resume_id:
             words += self.headless_resume_args
         words += self.headless_prompt_args
-        values = self._values(resume_id, prompt, None, cwd, model)
+        values = self._values(resume_id, prompt, None, cwd, model, reasoning_effort)
         return [word.format_map(values) for word in words]
 
     def _finish(
@@ -156,14 +173,15 @@ class Preset:
         settings_file: str | None,
         cwd: str,
         model: str | None = None,
+        reasoning_effort: str | None = None,
     ) -> list[str]:
-        if model:
-            words += self.model_argv
+        words += self.model_argv if model else ()
+        words += self.reasoning_argv if reasoning_effort else ()
         if settings_file and self.hook_args:
             words += self.hook_args
         if prompt and self.prompt_mode == "argument":
             words += self.prompt_args
-        values = self._values(session_id, prompt, settings_file, cwd, model)
+        values = self._values(session_id, prompt, settings_file, cwd, model, reasoning_effort)
         return [word.format_map(values) for word in words]
 
     @staticmethod
@@ -173,6 +191,7 @@ class Preset:
         settings_file: str | None,
         cwd: str,
         model: str | None,
+        reasoning_effort: str | None = None,
     ) -> dict[str, str]:
         return {
             "session_id": session_id or "",
@@ -184,6 +203,7 @@ class Preset:
             "shell": os.environ.get("SHELL") or "/bin/sh",
             "cwd": cwd,
             "model": model or "",
+            "reasoning_effort": reasoning_effort or "",
         }
 
     def resolve_binary(self, argv: list[str], path: str | None = None) -> list[str]:

@@ -191,3 +191,16 @@ def test_a_bad_headless_events_format_is_refused_with_the_allowed_ones(tmp_path:
     (runtimes / "claude.toml").write_text('headless_events = "xml"\n')
     with pytest.raises(ConfigError, match="headless_events.*allowed: claude_stream_json"):
         load_presets(runtimes)
+
+
+def test_a_reasoning_effort_reaches_codex_as_a_config_override() -> None:
+    codex = load_presets()["codex"]
+    assert codex.headless_command("go", model="gpt-5", reasoning_effort="high")[-5:] == [
+        "-m", "gpt-5", "-c", "model_reasoning_effort=high", "go",
+    ]  # fmt: skip
+    assert codex.launch_argv(prompt="go", reasoning_effort="low")[1:3] == [
+        "-c",
+        "model_reasoning_effort=low",
+    ]
+    claude = load_presets()["claude"]
+    assert "high" not in claude.headless_command("go", reasoning_effort="high")  # no flag
