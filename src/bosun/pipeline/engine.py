@@ -3,6 +3,7 @@ in a terminal final.json (written before the terminal event, on every exit path)
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.retry import RestartAction, decide_loop_restart, restart_signature
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir
 from bosun.pipeline.state import RunState
+from bosun.pipeline.toolgroups import kill_recorded_groups
 
 DETERMINISTIC_CYCLE_LIMIT = 3
 
@@ -356,6 +358,8 @@ class Engine:
     def _finish(self, status: FinalStatus, reason: str, node: str) -> FinalRecord:
         if self.final is not None:
             return self.final
+        with contextlib.suppress(OSError):  # no tool outlives its run
+            kill_recorded_groups(self.rundir.base)
         kept = ""
         if self.env.git is not None and self.worktree is not None:
             try:

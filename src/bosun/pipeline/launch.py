@@ -40,6 +40,7 @@ from bosun.pipeline.rundir import (
 )
 from bosun.pipeline.state import RunState
 from bosun.pipeline.stylesheet import resolve_model
+from bosun.pipeline.toolgroups import kill_recorded_groups
 from bosun.pipeline.transforms import apply_prompt_files
 from bosun.pipeline.validate import errors, validate
 
@@ -325,6 +326,10 @@ def resume_run(logs_root: Path, opts: RunOptions) -> FinalRecord:
             if state.logs_root and Path(state.logs_root) != base.base:
                 rundir = RunDir(Path(state.logs_root), base.run_id, opts.clock, base.base)
             atomic_write_text(base.pid_file, f"{os.getpid()}\n")
+            # an orphaned tool of the killed run must be gone before the worktree is touched
+            killed = kill_recorded_groups(base.base)
+            if killed:
+                base.event("orphan_tools_killed", pgids=killed)
             git, worktree, workdir = _git_resume(opts, base, manifest, state)
         except BosunError as exc:
             _early_final(base, opts.project, f"resume: {exc.message}", started, opts.clock)

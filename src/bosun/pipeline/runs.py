@@ -14,6 +14,7 @@ from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json
 from bosun.pipeline.gitrun import GitRun
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir, is_locked, read_final
+from bosun.pipeline.toolgroups import kill_recorded_groups
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -183,6 +184,7 @@ def stop_run(
     if read_final(base) is not None:
         return {"run_id": run_id, "stopped": False, "reason": "already finished"}
     if pid is None or not pid_alive(pid):
+        kill_recorded_groups(base)  # what a killed run left behind
         raise InvalidInput(f"run {run_id} has no live process", "nothing to stop")
     if not is_bosun_run(pid, base, run_id):
         raise InvalidInput(
@@ -206,6 +208,8 @@ def stop_run(
         end = time.monotonic() + 5
         while time.monotonic() < end and pid_alive(pid):
             time.sleep(0.05)
+    if not pid_alive(pid):
+        kill_recorded_groups(base)  # a forced stop leaves no tool behind
     if read_final(base) is None and not pid_alive(pid):
         RunDir(base.absolute(), run_id).write_final(
             FinalRecord(

@@ -80,6 +80,7 @@ def _options(ctx: Context | None, keep_worktree: bool) -> RunOptions:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal ends the run, tools and all
     return opts
 
 
