@@ -102,7 +102,8 @@ class Engine:
                 return self._finish(stop.status, stop.reason, stop.node)
             raise AssertionError("the loop ends only by _Stop")
         except Exception as exc:  # noqa: BLE001 - every exit path writes final.json
-            (self.rundir.root / "engine_error.txt").write_text(traceback.format_exc())
+            with contextlib.suppress(OSError):  # a full disk must not cost the final.json
+                (self.rundir.root / "engine_error.txt").write_text(traceback.format_exc())
             return self._finish(
                 FinalStatus.FAIL,
                 f"engine error: {type(exc).__name__}: {exc}",
@@ -369,7 +370,8 @@ class Engine:
             except Exception as exc:  # noqa: BLE001 - cleanup must not lose final.json
                 kept = f"worktree cleanup failed: {exc}"
         if kept:
-            self.recorder.event("worktree_kept", path=str(self.worktree), reason=kept)
+            with contextlib.suppress(OSError):
+                self.recorder.event("worktree_kept", path=str(self.worktree), reason=kept)
         record = FinalRecord(
             status=status,
             run_id=self.env.run_id,

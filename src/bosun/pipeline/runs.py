@@ -13,6 +13,7 @@ from bosun.base.clock import iso
 from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json
 from bosun.pipeline.gitrun import GitRun
+from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir, is_locked, read_final
 from bosun.pipeline.toolgroups import kill_recorded_groups
 
@@ -175,9 +176,15 @@ def find_run(run_id: str, runs_dir: Path, project: Context | None = None) -> Pat
 
 
 def stop_run(
-    base: Path, grace: float, force: bool, reason: str = "bosun run stop"
+    base: Path,
+    grace: float,
+    force: bool,
+    reason: str = "bosun run stop",
+    project: Context | None = None,
 ) -> dict[str, Any]:
-    """SIGTERM the run's process (after checking it is one), wait, SIGKILL if forced."""
+    """SIGTERM the run's process (after checking it is one), wait, SIGKILL if forced. A run
+    whose process is gone (killed, or never started because its launcher died) gets its
+    terminal final.json here."""
     manifest = _json(base / "manifest.json")
     run_id = str(manifest.get("run_id") or base.name)
     pid = read_pid(base)
@@ -185,7 +192,8 @@ def stop_run(
         return {"run_id": run_id, "stopped": False, "reason": "already finished"}
     if pid is None or not pid_alive(pid):
         kill_recorded_groups(base)  # what a killed run left behind
-        raise InvalidInput(f"run {run_id} has no live process", "nothing to stop")
+        _final_canceled(base, run_id, manifest, f"{reason}: its process was gone", project)
+        return {"run_id": run_id, "pid": pid, "stopped": True, "killed": False, "dead": True}
     if not is_bosun_run(pid, base, run_id):
         raise InvalidInput(
             f"pid {pid} is not a bosun run (refusing to signal it)", f"check {base / 'run.pid'}"
@@ -211,19 +219,28 @@ def stop_run(
     if not pid_alive(pid):
         kill_recorded_groups(base)  # a forced stop leaves no tool behind
     if read_final(base) is None and not pid_alive(pid):
-        RunDir(base.absolute(), run_id).write_final(
-            FinalRecord(
-                FinalStatus.CANCELED,
-                run_id,
-                manifest.get("started_at"),
-                iso(time.time()),
-                f"{reason}: {'SIGKILL' if killed else 'SIGTERM'}",
-                "",
-                0,
-                str(base),
-            )
-        )
+        how = "SIGKILL" if killed else "SIGTERM"
+        _final_canceled(base, run_id, manifest, f"{reason}: {how}", project)
     return {"run_id": run_id, "pid": pid, "stopped": not pid_alive(pid), "killed": killed}
+
+
+def _final_canceled(
+    base: Path, run_id: str, manifest: dict[str, Any], reason: str, project: Context | None
+) -> None:
+    rundir = RunDir(base.absolute(), run_id)
+    record = FinalRecord(
+        FinalStatus.CANCELED,
+        run_id,
+        manifest.get("started_at"),
+        iso(time.time()),
+        reason,
+        "",
+        0,
+        str(base),
+    )
+    rundir.write_final(record)
+    if project is not None:
+        Recorder(rundir, project).finished(record)
 
 
 def prune_runs(runs_dir: Path, project: Context | None = None) -> list[dict[str, Any]]:

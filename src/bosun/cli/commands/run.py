@@ -408,7 +408,7 @@ def stop(
         from bosun.base.config import default_config
 
         grace = float((ctx.config if ctx else default_config()).get("pipeline.stop_grace"))
-    result = stop_run(base, grace, force)
+    result = stop_run(base, grace, force, project=ctx)
     output(
         result,
         as_json,
