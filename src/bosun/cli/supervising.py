@@ -62,7 +62,9 @@ def _trigger_worker(ctx: Context) -> Worker:
 
 def fleet_status(ctx: Context) -> dict[str, Any]:
     """`bosun status`: the supervisor's view plus the merge queue's counts."""
-    from bosun.mergequeue.queue import MergeQueue  # lazy: CLI start-up time
+    # lazy: CLI start-up time
+    from bosun.mergequeue.checkouts import checkout_attention
+    from bosun.mergequeue.queue import MergeQueue
     from bosun.supervisor.status import build_status
 
     counts: dict[str, int] = {}
@@ -71,6 +73,7 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
         counts[state] = counts.get(state, 0) + 1
     data = build_status(ctx, merge_queue=counts)
     data["waiting_gates"] = waiting_gates(ctx)
+    data["attention"] += checkout_attention(ctx)
     data["attention"] += [
         f"run {g['run_id']} waits for a person at {g['node_id']}: {g.get('question') or '?'}"
         f" ({', '.join(map(str, g.get('choices') or []))}) — answer with"

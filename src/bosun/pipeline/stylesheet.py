@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bosun.pipeline.catalog import infer_provider
+
 if TYPE_CHECKING:
     from bosun.pipeline.graph import Graph, Node
 
@@ -143,8 +145,6 @@ def resolve_model(graph: Graph, node: Node) -> dict[str, str]:
         elif graph.get(key).strip():
             out[key], out[f"{key}_source"] = graph.get(key).strip(), "graph"
     if out.get("llm_model") and not out.get("llm_provider"):
-        from bosun.pipeline.catalog import infer_provider
-
         inferred = infer_provider(out["llm_model"])
         if inferred:
             out["llm_provider"], out["llm_provider_source"] = inferred, "inferred"

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from bosun.cli.common import JSON, output, table
+from bosun.cli.common import JSON, finite, output, table
+from bosun.cli.output import escape_controls
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -355,7 +356,8 @@ def _follow(base: Path, as_json: bool) -> None:
                 else:
                     ev = json.loads(line)
                     extra = ev.get("node_id") or ev.get("to") or ev.get("status") or ""
-                    sys.stdout.write(f"{ev.get('ts')} {ev.get('event')} {extra}\n")
+                    text = f"{ev.get('ts')} {ev.get('event')} {extra}"
+                    sys.stdout.write(escape_controls(text) + "\n")
             sys.stdout.flush()
         if done:
             return
@@ -393,7 +395,10 @@ def list_(as_json: bool = JSON) -> None:
 def stop(
     run_id: str = typer.Argument(..., help="The run id."),
     grace: float = typer.Option(
-        None, "--grace", help="Seconds to wait after SIGTERM (default pipeline.stop_grace)."
+        None,
+        "--grace",
+        callback=finite,
+        help="Seconds to wait after SIGTERM (default pipeline.stop_grace).",
     ),
     force: bool = typer.Option(False, "--force", help="SIGKILL the run if it outlives --grace."),
     logs_root: Path = typer.Option(None, "--logs-root", help="The run directory."),
