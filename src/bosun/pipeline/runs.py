@@ -67,8 +67,9 @@ def is_bosun_run(pid: int, base: Path, run_id: str) -> bool:
     return run_id in text or str(base) in text or is_locked(base / "run.lock")
 
 
-def run_status(base: Path) -> dict[str, Any]:
-    """Everything `bosun run status` shows, from the run directory alone."""
+def run_status(base: Path, registered: bool = False) -> dict[str, Any]:
+    """Everything `bosun run status` shows, from the run directory alone (`registered`: the
+    store knows the run, so a directory without a live process is a dead run, not unknown)."""
     manifest = _json(base / "manifest.json")
     final = read_final(base)
     checkpoint = _json(base / "checkpoint.json")
@@ -81,7 +82,8 @@ def run_status(base: Path) -> dict[str, Any]:
     elif manifest:
         status = "dead"
     else:
-        status = "starting" if pid_alive(pid) else "unknown"
+        dead = registered or (base / "run.pid").exists()
+        status = "starting" if pid_alive(pid) else "dead" if dead else "unknown"
     current = checkpoint.get("logs_root") or str(base)
     last_event = _last_line(Path(current) / "progress.ndjson")
     return {

@@ -19,7 +19,7 @@ from bosun.core.context import Context
 from bosun.pipeline.launch import resume_run, start_run
 from bosun.pipeline.recorder import register_run
 from bosun.pipeline.rundir import RunDir, prepare_logs_root
-from bosun.pipeline.runs import list_runs, stop_run
+from bosun.pipeline.runs import list_runs, run_status, stop_run
 from bosun.store.sqlite import SqliteStore
 
 
@@ -91,6 +91,7 @@ def test_a_run_whose_launcher_died_before_the_run_process_can_be_stopped(
         # … and then the launcher is killed
         [listed] = list_runs(runs, ctx)
         assert listed["status"] == "dead"
+        assert run_status(root, registered=True)["status"] == "dead"
         result = stop_run(root, 0.1, False, project=ctx)
         assert result["stopped"] is True
         assert final(root)["status"] == "canceled"
