@@ -53,9 +53,20 @@ class Preset:
     hook_args: tuple[str, ...] = setting("words", (), placeholders=True)
     context_source: str = setting("str", "none", choices=("statusline", "sim_file", "none"))
     gupp_compatible: bool = setting("bool", False)
+    # starts its hooked work by itself; otherwise bosun gives it a first prompt
+    self_starting: bool = setting("bool", False)
     config_file_fallback: bool = setting("bool", False)
-    trust: str = setting("str", "none", choices=("claude_json", "screen", "none"))
+    trust: str = setting("str", "none", choices=("claude_json", "codex_config", "screen", "none"))
     unset_env: tuple[str, ...] = setting("words", ())
+    # glob patterns of bosun's environment variables the session gets (besides BASE_ENV)
+    pass_env: tuple[str, ...] = setting("words", ("*",))
+    # autonomy (agents.autonomy): the flags for "allowlist" and "full"; "cli" adds none
+    allowlist_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    full_access_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    # where bosun reads the id (and context use) of a session the CLI names itself
+    session_files: str = setting("str", "none", choices=("codex", "gemini", "none"))
+    # the CLI version bosun's real-CLI tests ran against ("" when never tested)
+    tested_version: str = setting("str", "")
     set_env: Mapping[str, str] = setting("env", factory=dict)
     ready_timeout: float = setting("number", 30.0)
     screen: ScreenPatterns = setting("table", factory=ScreenPatterns)
@@ -76,12 +87,13 @@ class Preset:
         prompt: str | None = None,
         settings_file: str | None = None,
         cwd: str = "",
+        autonomy: str = "cli",
     ) -> list[str]:
         """The argv that starts a fresh session (before resolving the binary)."""
         words = list(self.argv)
         if session_id and self.session_id_args:
             words += self.session_id_args
-        return self._finish(words, session_id, prompt, settings_file, cwd)
+        return self._finish(words, session_id, prompt, settings_file, cwd, autonomy)
 
     def resume(
         self,
@@ -90,6 +102,7 @@ class Preset:
         prompt: str | None = None,
         settings_file: str | None = None,
         cwd: str = "",
+        autonomy: str = "cli",
     ) -> list[str]:
         """The argv that resumes conversation `session_id`."""
         if not self.resume_argv:
@@ -98,7 +111,12 @@ class Preset:
                 "restart it fresh (--fresh); the seance prompt carries the state",
                 code="no_resume",
             )
-        return self._finish(list(self.resume_argv), session_id, prompt, settings_file, cwd)
+        words = list(self.resume_argv)
+        return self._finish(words, session_id, prompt, settings_file, cwd, autonomy)
+
+    def autonomy_args(self, autonomy: str) -> tuple[str, ...]:
+        """The permission flags for an autonomy level (allowlist, full; cli adds none)."""
+        return {"allowlist": self.allowlist_args, "full": self.full_access_args}.get(autonomy, ())
 
     def _finish(
         self,
@@ -107,9 +125,13 @@ class Preset:
         prompt: str | None,
         settings_file: str | None,
         cwd: str,
+        autonomy: str = "cli",
     ) -> list[str]:
+        words += self.autonomy_args(autonomy)
         if settings_file and self.hook_args:
             words += self.hook_args
+        # The prompt comes last: a preset whose flags take several values (Claude's
+        # --mcp-config, --allowedTools) puts `--` before it in prompt_args.
         if prompt and self.prompt_mode == "argument":
             words += self.prompt_args
         values = {
