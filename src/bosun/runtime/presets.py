@@ -43,6 +43,8 @@ class Preset:
     driver: str = setting("str", "tmux", choices=("tmux", "subprocess"))
     prompt_mode: str = setting("str", "argument", choices=("argument", "send", "none"))
     prompt_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    # the prompt words go right after argv (a CLI whose list flags would swallow them)
+    prompt_first: bool = setting("bool", False)
     # bosun generates and stores the id when set
     session_id_args: tuple[str, ...] = setting("words", (), placeholders=True)
     # empty: the CLI cannot resume a conversation
@@ -127,13 +129,16 @@ class Preset:
         cwd: str,
         autonomy: str = "cli",
     ) -> list[str]:
+        prompt_words = self.prompt_args if prompt and self.prompt_mode == "argument" else ()
+        if self.prompt_first:
+            words += prompt_words
         words += self.autonomy_args(autonomy)
         if settings_file and self.hook_args:
             words += self.hook_args
-        # The prompt comes last: a preset whose flags take several values (Claude's
-        # --mcp-config, --allowedTools) puts `--` before it in prompt_args.
-        if prompt and self.prompt_mode == "argument":
-            words += self.prompt_args
+        # Otherwise the prompt comes last: a preset whose flags take several values
+        # (Claude's --mcp-config, --allowedTools) puts `--` before it in prompt_args.
+        if not self.prompt_first:
+            words += prompt_words
         values = {
             "session_id": session_id or "",
             "prompt": prompt or "",
