@@ -68,8 +68,13 @@ def test_autonomy_levels_add_each_clis_permission_flags() -> None:
     assert claude.launch_argv(autonomy="full")[1:] == ["--permission-mode", "bypassPermissions"]
     assert codex.launch_argv(autonomy="full")[1:] == ["--dangerously-bypass-approvals-and-sandbox"]
     assert codex.resume("t", autonomy="allowlist")[:3] == ["codex", "resume", "t"]
-    assert gemini.launch_argv(prompt="p", autonomy="full")[1:] == ["-i", "p", "--yolo"]
-    assert gemini.launch_argv(prompt="p", autonomy="allowlist")[1:3] == ["-i", "p"]
+    assert gemini.launch_argv(prompt="p", autonomy="full")[1:] == ["--yolo", "-i", "p"]
+    assert gemini.launch_argv(prompt="p", autonomy="allowlist")[1:] == [
+        "--approval-mode",
+        "auto_edit",
+        "-i",
+        "p",
+    ]
 
 
 def test_the_real_cli_presets_name_their_tested_versions_and_session_files() -> None:
