@@ -230,5 +230,21 @@ class FleetRig:
                 except ProcessLookupError:
                     break
                 time.sleep(0.05)
+        kill_daemons_under(self.env["HOME"])
         if self._ctx is not None:
             self._ctx.close()
+
+
+def kill_daemons_under(home: str) -> None:
+    """Kill what a CLI left running from its temp HOME: interactive Codex 0.171 starts a
+    managed `codex app-server` daemon (from $CODEX_HOME/packages/) that outlives it."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.startswith(home + "/"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(proc.name), signal.SIGKILL)
