@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from bosun.agents.activity import NO_SESSION, SessionActivity, running_activity
 from bosun.agents.claude.prepare import prepare_runtime
-from bosun.agents.seance import build_seance_prompt
+from bosun.agents.cli_sessions import capture_session_id
+from bosun.agents.seance import build_seance_prompt, first_prompt
 from bosun.agents.sessions import (
     AgentSession,
     all_current_sessions,
@@ -168,12 +169,16 @@ class Fleet:
         cwd = choose_worktree(self.ctx, req.name, req.worktree)
         if str(cwd) != (identity.worktree or ""):
             self.ctx.identities.create(req.role, req.name, worktree=str(cwd))
+        prompt = req.prompt
+        if prompt is None and req.work_id and not preset.self_starting:
+            # the agent must start its hooked work with no human: its prime is its first prompt
+            prompt = first_prompt(build_prime(self.ctx, req.role, req.name))
         return self._launch(
             req.role,
             req.name,
             preset,
             cwd,
-            prompt=req.prompt,
+            prompt=prompt,
             extra_env=dict(req.env),
             resume_id=None,
             new_incarnation=existing is not None,
@@ -221,17 +226,27 @@ class Fleet:
                     )
         argv_prompt = prompt if preset.prompt_mode == "argument" else None
         settings_file = prepare_runtime(self.ctx, preset, cwd)
+        autonomy = str(self.ctx.config.get("agents.autonomy"))
         if resume_id:
             argv = preset.resume(
-                resume_id, prompt=argv_prompt, settings_file=settings_file, cwd=str(cwd)
+                resume_id,
+                prompt=argv_prompt,
+                settings_file=settings_file,
+                cwd=str(cwd),
+                autonomy=autonomy,
             )
         else:
             argv = preset.launch_argv(
-                session_id=session_id, prompt=argv_prompt, settings_file=settings_file, cwd=str(cwd)
+                session_id=session_id,
+                prompt=argv_prompt,
+                settings_file=settings_file,
+                cwd=str(cwd),
+                autonomy=autonomy,
             )
         argv = preset.resolve_binary(argv)
         env = session_environment(
             os.environ,
+            allow=preset.pass_env,
             extra={
                 **preset.set_env,
                 **extra_env,
@@ -337,21 +352,44 @@ class Fleet:
         prime = build_prime(self.ctx, role, name)
         how = ended or (previous.end_reason or reason)
         identity = self.ctx.identities.get(role, name)
-        known_id = previous.session_id or identity.session_id  # e.g. recorded by a hook
-        resume_id = known_id if not fresh and preset.can_resume and known_id else None
         cwd = Path(previous.worktree) if previous.worktree else project_root(self.ctx)
-        prompt = build_seance_prompt(_next_incarnation(prime, identity.incarnation + 1), how, tail)
-        return self._launch(
-            role,
-            name,
-            preset,
-            cwd,
-            prompt=prompt,
-            extra_env=previous.extra_env,
-            resume_id=resume_id,
-            new_incarnation=True,
-            reason=reason,
+        known_id = (
+            previous.session_id  # chosen by bosun (Claude) or recorded by a hook
+            or capture_session_id(
+                self.ctx, previous, preset.session_files, cwd
+            )  # named by the CLI itself
+            or identity.session_id
         )
+        resume_id = known_id if not fresh and preset.can_resume and known_id else None
+        prompt = build_seance_prompt(_next_incarnation(prime, identity.incarnation + 1), how, tail)
+
+        def launch(resume: str | None, why: str) -> AgentSession:
+            return self._launch(
+                role,
+                name,
+                preset,
+                cwd,
+                prompt=prompt,
+                extra_env=previous.extra_env,
+                resume_id=resume,
+                new_incarnation=True,
+                reason=why,
+            )
+
+        try:
+            return launch(resume_id, reason)
+        except RuntimeFailure as exc:
+            if resume_id is None:
+                raise
+            failed = exc.message
+        # The conversation could not be resumed: a fresh session, primed, recorded as such.
+        with self.ctx.store.transaction() as tx:
+            tx.emit(
+                "agent.resume_failed",
+                f"{role}/{name}",
+                {"session_id": resume_id, "error": failed, "fallback": "fresh"},
+            )
+        return launch(None, f"{reason} (resume failed)")
 
     def stop(
         self, role: str, name: str, grace: float = 5.0, reason: str = "stopped by operator"

@@ -41,3 +41,11 @@ def build_seance_prompt(prime: PrimeBlock, ended: str, screen_tail: str = "") ->
 def _tail(screen: str) -> list[str]:
     kept = [line.rstrip() for line in screen.splitlines() if line.strip()]
     return ["| " + line[:MAX_LINE] for line in kept[-MAX_SCREEN_LINES:]]
+
+
+def first_prompt(prime: PrimeBlock) -> str:
+    """The first prompt of a spawned agent with work on its hook: its prime, and go."""
+    return (
+        prime.render().rstrip()
+        + '\n\nStart now: follow "What to do next" above without waiting for a human.\n'
+    )

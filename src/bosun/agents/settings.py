@@ -17,4 +17,13 @@ declare(
         minimum=1,
         maximum=8,
     ),
+    Setting(
+        "agents.autonomy",
+        "choice",
+        "allowlist",
+        "what an agent may run unasked: allowlist (bosun, git and file edits in its worktree; "
+        "anything else asks, shown as waiting), cli (the CLI's own permission mode), full "
+        "(the CLI's skip-all-permissions flag)",
+        choices=("allowlist", "cli", "full"),
+    ),
 )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.clock import iso
+from bosun.base.errors import BosunError
 
 if TYPE_CHECKING:
     from bosun.agents.fleet import Fleet
@@ -39,6 +41,8 @@ class AgentView:
 
 
 def context_percent(fleet: Fleet, role: str, name: str) -> float | None:
+    """Context use: the status-line file (Claude Code, the sim agent), else the usage a
+    CLI that names its own sessions wrote into its session file (Codex, Gemini CLI)."""
     paths = fleet.ctx.paths
     if paths is None:
         return None
@@ -47,7 +51,22 @@ def context_percent(fleet: Fleet, role: str, name: str) -> float | None:
         value = data.get("used_percentage")
         return float(value) if value is not None else None
     except (OSError, ValueError, AttributeError, TypeError):
+        return _cli_context_percent(fleet, role, name)
+
+
+def _cli_context_percent(fleet: Fleet, role: str, name: str) -> float | None:
+    from bosun.agents.cli_sessions import find_cli_session
+
+    session = fleet.session(role, name)
+    if session is None or not session.live or not session.worktree:
         return None
+    try:
+        kind = fleet.preset(session.preset).session_files
+    except BosunError:
+        return None
+    env = {**os.environ, **session.extra_env}
+    found = find_cli_session(kind, session.worktree, env, session.started_at)
+    return found.context_pct if found else None
 
 
 def agent_views(fleet: Fleet, *, probe: bool = True) -> list[AgentView]:

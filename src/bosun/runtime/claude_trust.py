@@ -25,6 +25,9 @@ ATTEMPTS = 5
 
 
 def claude_json_path(home: Path | None = None) -> Path:
+    """`~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json` when that is set."""
+    if home is None and os.environ.get("CLAUDE_CONFIG_DIR"):
+        return Path(os.environ["CLAUDE_CONFIG_DIR"]) / ".claude.json"
     return (home or Path(os.environ.get("HOME") or Path.home())) / ".claude.json"
 
 

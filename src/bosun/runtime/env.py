@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
 
 # Variables that make a CLI believe it runs inside another agent or another tmux client.
 NESTED_SESSION_VARS = (
@@ -18,13 +19,44 @@ NESTED_SESSION_VARS = (
 )
 
 
+# What every session gets from bosun's environment, whatever its preset's `pass_env` says.
+BASE_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LC_*",
+    "TZ",
+    "TMPDIR",
+    "TERM",
+    "COLORTERM",
+    "XDG_*",
+    "SSL_CERT_*",
+    "SSH_AUTH_SOCK",
+    "GIT_AUTHOR_*",
+    "GIT_COMMITTER_*",
+    "BOSUN_*",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+)
+
+
 def session_environment(
     base: Mapping[str, str],
     extra: Mapping[str, str] | None = None,
     unset: Iterable[str] = (),
+    allow: Iterable[str] = ("*",),
 ) -> dict[str, str]:
-    """`base` without nested-session variables and `unset`, then `extra` on top."""
+    """`base` without nested-session variables and `unset`, kept to BASE_ENV and the glob
+    patterns in `allow` (a preset's `pass_env`; `*` keeps everything), then `extra` on top."""
     drop = set(NESTED_SESSION_VARS) | set(unset)
-    env = {k: v for k, v in base.items() if k not in drop}
+    patterns = (*BASE_ENV, *allow)
+    env = {
+        k: v
+        for k, v in base.items()
+        if k not in drop and any(fnmatchcase(k, pattern) for pattern in patterns)
+    }
     env.update(extra or {})
     return env

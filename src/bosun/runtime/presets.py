@@ -54,6 +54,8 @@ class Preset:
     driver: str = setting("str", "tmux", choices=("tmux", "subprocess"))
     prompt_mode: str = setting("str", "argument", choices=("argument", "send", "none"))
     prompt_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    # the prompt words go right after argv (a CLI whose list flags would swallow them)
+    prompt_first: bool = setting("bool", False)
     # bosun generates and stores the id when set
     session_id_args: tuple[str, ...] = setting("words", (), placeholders=True)
     # empty: the CLI cannot resume a conversation
@@ -75,9 +77,20 @@ class Preset:
     hook_args: tuple[str, ...] = setting("words", (), placeholders=True)
     context_source: str = setting("str", "none", choices=("statusline", "sim_file", "none"))
     gupp_compatible: bool = setting("bool", False)
+    # starts its hooked work by itself; otherwise bosun gives it a first prompt
+    self_starting: bool = setting("bool", False)
     config_file_fallback: bool = setting("bool", False)
-    trust: str = setting("str", "none", choices=("claude_json", "screen", "none"))
+    trust: str = setting("str", "none", choices=("claude_json", "codex_config", "screen", "none"))
     unset_env: tuple[str, ...] = setting("words", ())
+    # glob patterns of bosun's environment variables the session gets (besides BASE_ENV)
+    pass_env: tuple[str, ...] = setting("words", ("*",))
+    # autonomy (agents.autonomy): the flags for "allowlist" and "full"; "cli" adds none
+    allowlist_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    full_access_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    # where bosun reads the id (and context use) of a session the CLI names itself
+    session_files: str = setting("str", "none", choices=("codex", "gemini", "none"))
+    # the CLI version bosun's real-CLI tests ran against ("" when never tested)
+    tested_version: str = setting("str", "")
     set_env: Mapping[str, str] = setting("env", factory=dict)
     ready_timeout: float = setting("number", 30.0)
     screen: ScreenPatterns = setting("table", factory=ScreenPatterns)
@@ -100,12 +113,15 @@ class Preset:
         cwd: str = "",
         model: str | None = None,
         reasoning_effort: str | None = None,
+        autonomy: str = "cli",
     ) -> list[str]:
         """The argv that starts a fresh session (before resolving the binary)."""
         words = list(self.argv)
         if session_id and self.session_id_args:
             words += self.session_id_args
-        return self._finish(words, session_id, prompt, settings_file, cwd, model, reasoning_effort)
+        return self._finish(
+            words, session_id, prompt, settings_file, cwd, model, reasoning_effort, autonomy
+        )
 
     def resume(
         self,
@@ -116,6 +132,7 @@ class Preset:
         cwd: str = "",
         model: str | None = None,
         reasoning_effort: str | None = None,
+        autonomy: str = "cli",
     ) -> list[str]:
         """The argv that resumes conversation `session_id`."""
         if not self.resume_argv:
@@ -125,7 +142,9 @@ class Preset:
                 code="no_resume",
             )
         words = list(self.resume_argv)
-        return self._finish(words, session_id, prompt, settings_file, cwd, model, reasoning_effort)
+        return self._finish(
+            words, session_id, prompt, settings_file, cwd, model, reasoning_effort, autonomy
+        )
 
     @property
     def can_run_headless(self) -> bool:
@@ -165,6 +184,10 @@ class Preset:
         values = self._values(resume_id, prompt, None, cwd, model, reasoning_effort)
         return [word.format_map(values) for word in words]
 
+    def autonomy_args(self, autonomy: str) -> tuple[str, ...]:
+        """The permission flags for an autonomy level (allowlist, full; cli adds none)."""
+        return {"allowlist": self.allowlist_args, "full": self.full_access_args}.get(autonomy, ())
+
     def _finish(
         self,
         words: list[str],
@@ -174,13 +197,20 @@ class Preset:
         cwd: str,
         model: str | None = None,
         reasoning_effort: str | None = None,
+        autonomy: str = "cli",
     ) -> list[str]:
+        prompt_words = self.prompt_args if prompt and self.prompt_mode == "argument" else ()
+        if self.prompt_first:
+            words += prompt_words
         words += self.model_argv if model else ()
         words += self.reasoning_argv if reasoning_effort else ()
+        words += self.autonomy_args(autonomy)
         if settings_file and self.hook_args:
             words += self.hook_args
-        if prompt and self.prompt_mode == "argument":
-            words += self.prompt_args
+        # Otherwise the prompt comes last: a preset whose flags take several values
+        # (Claude's --mcp-config, --allowedTools) puts `--` before it in prompt_args.
+        if not self.prompt_first:
+            words += prompt_words
         values = self._values(session_id, prompt, settings_file, cwd, model, reasoning_effort)
         return [word.format_map(values) for word in words]
 

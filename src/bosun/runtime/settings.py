@@ -59,6 +59,7 @@ declare(
         "runtime.claude_trust",
         "bool",
         True,
-        "pre-accept Claude Code's folder-trust dialog in ~/.claude.json for worktrees",
+        "pre-accept the folder-trust dialog of Claude Code (~/.claude.json) and Codex "
+        "(config.toml) for worktrees",
     ),
 )

@@ -254,7 +254,7 @@ def test_real_cli_runs_its_shell_tool_answers_and_resumes_at_the_next_turn(
     assert (last["turn"], last["replies"], last["last_user"]) == (3, 2, PROMPTS[True])
 
 
-# What each pinned CLI does when the provider fails once (see docs/agents-observed.md).
+# What each pinned CLI does when the provider fails once (see docs/agents.md).
 RECOVERS = {
     ("claude", "overloaded"): True,
     ("codex", "overloaded"): True,

@@ -221,4 +221,4 @@ def test_the_claude_preset_passes_settings_and_mcp_config(project: Path) -> None
     )
     assert argv[argv.index("--settings") + 1] == str(project / "x" / "settings.json")
     assert argv[argv.index("--mcp-config") + 1] == str(project / "x" / "mcp.json")
-    assert argv[argv.index("--session-id") + 1] == "s-1" and argv[-1] == "go"
+    assert argv[argv.index("--session-id") + 1] == "s-1" and argv[-2:] == ["--", "go"]

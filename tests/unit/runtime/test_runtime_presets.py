@@ -27,9 +27,11 @@ def test_every_builtin_preset_loads_with_the_documented_flags() -> None:
         "/s.json",
         "--mcp-config",
         "/mcp.json",
+        "--",
         "go",
     ]
     assert claude.resume("u-1") == ["claude", "--resume", "u-1"]
+    assert claude.resume("u-1", prompt="go on") == ["claude", "--resume", "u-1", "--", "go on"]
     assert presets["codex"].resume("t-9") == ["codex", "resume", "t-9"]
     assert presets["gemini"].resume("g-2") == ["gemini", "--resume", "g-2"]
     assert not presets["aider"].can_resume
@@ -43,6 +45,45 @@ def test_every_builtin_preset_loads_with_the_documented_flags() -> None:
         "--prompt",
         "p",
     ]
+
+
+def test_claudes_prompt_follows_a_double_dash_after_every_variadic_flag() -> None:
+    """--mcp-config and --allowedTools take several values: a prompt right after them is
+    read as one more value (Claude Code then exits), so it comes after `--`."""
+    argv = get_preset("claude").launch_argv(
+        session_id="u-1", prompt="do it", settings_file="/b/s.json", autonomy="allowlist"
+    )
+    dash = argv.index("--")
+    assert argv[dash + 1 :] == ["do it"]
+    assert argv.index("--allowedTools") < argv.index("--mcp-config") < dash
+    resumed = get_preset("claude").resume("u-1", prompt="go on", settings_file="/b/s.json")
+    assert resumed[-2:] == ["--", "go on"] and resumed.index("--mcp-config") < len(resumed) - 2
+
+
+def test_autonomy_levels_add_each_clis_permission_flags() -> None:
+    presets = load_presets()
+    claude, codex, gemini = presets["claude"], presets["codex"], presets["gemini"]
+    assert "--allowedTools" in claude.launch_argv(autonomy="allowlist")
+    assert claude.launch_argv(autonomy="cli") == ["claude"]
+    assert claude.launch_argv(autonomy="full")[1:] == ["--permission-mode", "bypassPermissions"]
+    assert codex.launch_argv(autonomy="full")[1:] == ["--dangerously-bypass-approvals-and-sandbox"]
+    assert codex.resume("t", autonomy="allowlist")[:3] == ["codex", "resume", "t"]
+    assert gemini.launch_argv(prompt="p", autonomy="full")[1:] == ["--yolo", "-i", "p"]
+    assert gemini.launch_argv(prompt="p", autonomy="allowlist")[1:] == [
+        "--approval-mode",
+        "auto_edit",
+        "-i",
+        "p",
+    ]
+
+
+def test_the_real_cli_presets_name_their_tested_versions_and_session_files() -> None:
+    presets = load_presets()
+    assert presets["claude"].tested_version == "2.1.332"
+    assert presets["codex"].tested_version == "0.171.0"
+    assert presets["gemini"].tested_version == "0.61.0"
+    assert presets["codex"].session_files == "codex" and presets["gemini"].session_files == "gemini"
+    assert presets["sim"].self_starting and not presets["claude"].self_starting
 
 
 def test_a_prompt_is_one_argv_word_whatever_it_contains() -> None:
@@ -148,7 +189,9 @@ def test_cli_lists_and_shows_presets_including_project_overrides(project: Path) 
 def test_a_chosen_model_goes_before_the_prompt_in_every_cli_flag_form() -> None:
     presets = load_presets()
     claude, codex, gemini = presets["claude"], presets["codex"], presets["gemini"]
-    assert claude.launch_argv(prompt="go", model="sonnet") == ["claude", "--model", "sonnet", "go"]
+    assert claude.launch_argv(prompt="go", model="sonnet") == [
+        "claude", "--model", "sonnet", "--", "go",
+    ]
     assert codex.launch_argv(prompt="go", model="gpt-5") == ["codex", "-m", "gpt-5", "go"]
     assert gemini.resume("g-2", model="gemini-2.5-pro") == [
         "gemini",
@@ -157,7 +200,7 @@ def test_a_chosen_model_goes_before_the_prompt_in_every_cli_flag_form() -> None:
         "-m",
         "gemini-2.5-pro",
     ]
-    assert claude.launch_argv(prompt="go") == ["claude", "go"]  # no model: the CLI's default
+    assert claude.launch_argv(prompt="go") == ["claude", "--", "go"]  # no model: its default
     assert presets["sim"].launch_argv(model="x")[-2:] == ["bosun", "sim-agent"]  # no flag
 
 

@@ -5,12 +5,14 @@ screen is the fallback)."""
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bosun.agents.claude.install import install, settings_path
 from bosun.base.errors import BosunError
 from bosun.runtime.claude_trust import pre_accept_for_worktree
+from bosun.runtime.codex_trust import pre_accept_codex_trust
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -22,6 +24,9 @@ def prepare_runtime(ctx: Context, preset: Preset, cwd: Path) -> str | None:
     if preset.trust == "claude_json" and ctx.config.flag("runtime.claude_trust"):
         with contextlib.suppress(BosunError):  # the dialog is then answered on screen
             pre_accept_for_worktree(cwd)
+    if preset.trust == "codex_config" and ctx.config.get("runtime.claude_trust"):
+        with contextlib.suppress(BosunError):
+            pre_accept_codex_trust(cwd, os.environ)
     if preset.hooks != "claude" or ctx.paths is None:
         return None
     path = settings_path(ctx.paths.home)
