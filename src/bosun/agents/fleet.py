@@ -55,6 +55,33 @@ class SpawnRequest:
     env: tuple[tuple[str, str], ...] = ()
 
 
+def session_argv(
+    preset: Preset,
+    *,
+    resume_id: str | None,
+    session_id: str | None,
+    prompt: str | None,
+    settings_file: str | None,
+    cwd: str,
+    autonomy: str,
+    env: dict[str, str],
+) -> list[str]:
+    """The words that start (or resume) a session. A pipeline node's resolved model and
+    reasoning effort travel in the session's environment (BOSUN_LLM_MODEL,
+    BOSUN_REASONING_EFFORT), so every restart of the identity keeps them."""
+    model = env.get("BOSUN_LLM_MODEL") or None
+    effort = env.get("BOSUN_REASONING_EFFORT") or None
+    if resume_id:
+        return preset.resume(
+            resume_id, prompt=prompt, settings_file=settings_file, cwd=cwd, model=model,
+            reasoning_effort=effort, autonomy=autonomy,
+        )
+    return preset.launch_argv(
+        session_id=session_id, prompt=prompt, settings_file=settings_file, cwd=cwd, model=model,
+        reasoning_effort=effort, autonomy=autonomy,
+    )
+
+
 class Fleet:
     def __init__(
         self,
@@ -226,23 +253,11 @@ class Fleet:
                     )
         argv_prompt = prompt if preset.prompt_mode == "argument" else None
         settings_file = prepare_runtime(self.ctx, preset, cwd)
-        autonomy = str(self.ctx.config.get("agents.autonomy"))
-        if resume_id:
-            argv = preset.resume(
-                resume_id,
-                prompt=argv_prompt,
-                settings_file=settings_file,
-                cwd=str(cwd),
-                autonomy=autonomy,
-            )
-        else:
-            argv = preset.launch_argv(
-                session_id=session_id,
-                prompt=argv_prompt,
-                settings_file=settings_file,
-                cwd=str(cwd),
-                autonomy=autonomy,
-            )
+        argv = session_argv(
+            preset, resume_id=resume_id, session_id=session_id, prompt=argv_prompt,
+            settings_file=settings_file, cwd=str(cwd),
+            autonomy=self.ctx.config.text("agents.autonomy"), env=extra_env,
+        )
         argv = preset.resolve_binary(argv)
         env = session_environment(
             os.environ,
