@@ -129,6 +129,7 @@ class Supervisor:
         work_status = {w.id: w.status for w in self.ctx.work.list(include_wisps=True)}
         handoffs = self._handoff_requests()
         self.recovery.load_pending()
+        watched = []
         for session in self.fleet.sessions():
             if only is not None and session.ref != only:
                 continue
@@ -141,6 +142,9 @@ class Supervisor:
                 continue  # ended on purpose (stopped, exited cleanly): nothing to recover
             if self._starting(session, now):
                 continue  # its spawner owns it until it is ready (or records its failure)
+            watched.append((session, identity))
+        self.observer.prefetch([session for session, _ in watched])
+        for session, identity in watched:
             try:
                 hook = hooks.get(session.ref)
                 self._supervise_one(
