@@ -330,6 +330,11 @@ class Fleet:
         handle = self.handle(previous)
         tail = screen_tail(self.runtime, handle, 30)
         live = self.runtime.liveness(handle)
+        if previous.live and not live.dead:
+            # Record the intent first (as `stop` does): a supervisor that sees the exit
+            # finds the session ended on purpose.
+            self._record_end(previous, live, reason)
+            previous = replace(previous, ended_at=self.ctx.clock.now())
         if not live.dead:
             live = self.runtime.stop(handle, grace=2.0)
         if previous.live:

@@ -89,6 +89,13 @@ class TmuxRuntime:
             out = self.tmux.run(
                 "start-server",
                 ";",
+                # the server outlives its last session, so restarting the only agent on it
+                # (stop, then launch) never races a server that is shutting down
+                "set-option",
+                "-s",
+                "exit-empty",
+                "off",
+                ";",
                 "set-option",
                 "-g",
                 "remain-on-exit",
