@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -90,6 +91,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 and 50 panes (CI)")
     parser.add_argument("--ticks", type=int, default=5)
     args = parser.parse_args()
+    # run_all stops a benchmark with SIGTERM: unwind, so every tmux server is killed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = (10, 50) if args.quick else (10, 50, 100, 200, 500)
     rows = []
     results = {}
