@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -102,7 +103,17 @@ def output(value: Any, as_json: bool, text: Callable[[Any], str] | str | None = 
     else:
         rendered = text(value)
     if rendered:
-        sys.stdout.write(rendered.rstrip("\n") + "\n")
+        sys.stdout.write(escape_controls(rendered.rstrip("\n")) + "\n")
+
+
+# C0 controls but tab and newline, DEL, and the C1 controls (0x80-0x9f, e.g. CSI 0x9b)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """Text for the operator's terminal: escape sequences from stored text (titles,
+    payloads, screen captures) are shown as `\\x1b…`, never interpreted. Not for --json."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def table(rows: Iterable[Iterable[Any]], headers: Iterable[str]) -> str:
@@ -130,5 +141,18 @@ def age(seconds: float | None) -> str:
 
 
 def read_text_arg(value: str) -> str:
-    """`-` reads standard input."""
-    return sys.stdin.read() if value == "-" else value
+    """`-` reads standard input, which must be UTF-8 text."""
+    if value != "-":
+        return value
+    raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        from bosun.base.errors import InvalidInput
+
+        raise InvalidInput(
+            f"standard input is not UTF-8 text (bad byte at offset {exc.start})",
+            "pipe UTF-8 text, e.g. through `iconv -t UTF-8`",
+        ) from None

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, age, output, project, read_text_arg, table
+from bosun.cli.common import JSON, age, finite, output, project, read_text_arg, table
 
 app = typer.Typer(
     help="Agent sessions: spawn, list, send, nudge, stop, restart.", no_args_is_help=True
@@ -183,7 +183,7 @@ def attach(name: str, as_json: bool = JSON) -> None:
 @app.command("stop")
 def stop(
     name: str,
-    grace: float = typer.Option(5.0, "--grace", help="Seconds per step."),
+    grace: float = typer.Option(5.0, "--grace", help="Seconds per step.", callback=finite),
     as_json: bool = JSON,
 ) -> None:
     """Stop the session: interrupt, then terminate, then kill the process group."""

@@ -10,6 +10,9 @@ from typing import Any
 import typer
 
 from bosun.cli.common import JSON, output, project
+from bosun.cli.output import escape_controls
+
+MAX_LIMIT = 1_000_000
 
 
 def _line(event: Any) -> str:
@@ -20,13 +23,19 @@ def _line(event: Any) -> str:
 
 
 def events(
-    since: int = typer.Option(None, "--since", help="Only events after this id."),
+    since: int = typer.Option(
+        None, "--since", min=0, max=2**63 - 1, help="Only events after this id."
+    ),
     kind: str = typer.Option(
         None, "--kind", help="Only this kind; 'hook.' or 'hook*' for a prefix."
     ),
     subject: str = typer.Option(None, "--subject", help="Only events about this subject."),
     limit: int = typer.Option(
-        100, "--limit", help="At most this many (without --since: the last N)."
+        100,
+        "--limit",
+        min=0,
+        max=MAX_LIMIT,
+        help="At most this many (without --since: the last N).",
     ),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events."),
     as_json: bool = JSON,
@@ -44,7 +53,9 @@ def events(
     for event in itertools.chain(batch, ctx.events.follow(last, kind=kind)):
         if subject is not None and event.subject != subject:
             continue
-        sys.stdout.write((json.dumps(event.to_json()) if as_json else _line(event)) + "\n")
+        sys.stdout.write(
+            (json.dumps(event.to_json()) if as_json else escape_controls(_line(event))) + "\n"
+        )
         sys.stdout.flush()
 
 
