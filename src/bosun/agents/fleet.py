@@ -28,7 +28,7 @@ from bosun.agents.sessions import (
     record_session,
 )
 from bosun.agents.worktree_choice import choose_worktree, explicit_worktree, project_root
-from bosun.base.errors import Conflict, InvalidInput, NotFound, RuntimeFailure
+from bosun.base.errors import BosunError, Conflict, InvalidInput, NotFound, RuntimeFailure
 from bosun.base.ids import session_uuid
 from bosun.base.names import check_name, split_identity
 from bosun.core.prime import PrimeBlock, build_prime
@@ -251,6 +251,43 @@ class Fleet:
                     identity = self.ctx.identities.new_incarnation(
                         tx, role, name, session_id=session_id, reason=reason
                     )
+        try:
+            return self._start(
+                role, name, preset, cwd, identity, session_id, prompt, extra_env, resume_id, reason
+            )
+        except BosunError as exc:
+            # The identity has its new incarnation but no session: record a crash, so the
+            # supervisor retries and escalates it instead of leaving it `active` forever.
+            if self._session_incarnation(role, name) == identity.incarnation:
+                raise  # the session was recorded (and its end, if it failed to start)
+            with self.ctx.store.transaction() as tx:
+                current = self.ctx.identities.get_in(tx, role, name)
+                if (
+                    current.incarnation == identity.incarnation
+                    and current.status == IdentityStatus.ACTIVE
+                ):
+                    self.ctx.identities.set_status_in(
+                        tx, role, name, IdentityStatus.CRASHED, f"launch failed: {exc.message}"
+                    )
+            raise
+
+    def _session_incarnation(self, role: str, name: str) -> int | None:
+        session = self.session(role, name)
+        return session.incarnation if session else None
+
+    def _start(
+        self,
+        role: str,
+        name: str,
+        preset: Preset,
+        cwd: Path,
+        identity: Identity,
+        session_id: str | None,
+        prompt: str | None,
+        extra_env: dict[str, str],
+        resume_id: str | None,
+        reason: str,
+    ) -> AgentSession:
         argv_prompt = prompt if preset.prompt_mode == "argument" else None
         settings_file = prepare_runtime(self.ctx, preset, cwd)
         argv = session_argv(
@@ -360,6 +397,11 @@ class Fleet:
         handle = self.handle(previous)
         tail = screen_tail(self.runtime, handle, 30)
         live = self.runtime.liveness(handle)
+        if previous.live and not live.dead:
+            # Record the intent first (as `stop` does): a supervisor that sees the exit
+            # finds the session ended on purpose.
+            self._record_end(previous, live, reason)
+            previous = replace(previous, ended_at=self.ctx.clock.now())
         if not live.dead:
             live = self.runtime.stop(handle, grace=2.0)
         if previous.live:

@@ -298,8 +298,52 @@ def _build(name: str, raw: dict[str, Any], source: str) -> Preset:
     return Preset(screen=screen, source=source, **data)
 
 
+_Signature = tuple[tuple[str, int, int], ...]
+# project runtimes dir -> (signature of the preset files, presets built from them)
+_cache: dict[Path | None, tuple[_Signature, dict[str, Preset]]] = {}
+
+
+def _signature(project_runtimes: Path | None) -> _Signature:
+    """Path, mtime and size of every preset file: a changed, added or removed file changes
+    it. A few stat calls, so the supervisor can ask for presets on every tick."""
+    dirs = [BUILTIN_DIR]
+    if project_runtimes is not None:
+        dirs.append(project_runtimes)
+    marks = []
+    for folder in dirs:
+        try:
+            paths = sorted(folder.glob("*.toml"))
+        except OSError:
+            continue
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            marks.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(marks)
+
+
+def forget_presets() -> None:
+    """Drop the cache: the next `load_presets` reads every file again."""
+    _cache.clear()
+
+
 def load_presets(project_runtimes: Path | None = None) -> dict[str, Preset]:
-    """Built-in presets, with the project's `.bosun/runtimes/*.toml` merged on top."""
+    """Built-in presets, with the project's `.bosun/runtimes/*.toml` merged on top.
+
+    Parsed once and kept until a preset file changes (its mtime or size), so the supervisor
+    does not re-parse every TOML file for every agent on every tick."""
+    signature = _signature(project_runtimes)
+    cached = _cache.get(project_runtimes)
+    if cached is not None and cached[0] == signature:
+        return dict(cached[1])
+    presets = _parse_presets(project_runtimes)
+    _cache[project_runtimes] = (signature, presets)
+    return dict(presets)
+
+
+def _parse_presets(project_runtimes: Path | None) -> dict[str, Preset]:
     raws: dict[str, tuple[dict[str, Any], str]] = {}
     for path in sorted(BUILTIN_DIR.glob("*.toml")):
         raws[path.stem] = (_read(path), str(path))

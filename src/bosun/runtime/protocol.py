@@ -22,6 +22,7 @@ __all__ = [
     "LaunchSpec",
     "Liveness",
     "LivenessState",
+    "Observation",
     "Runtime",
     "ScreenPatterns",
     "ScreenState",
@@ -71,6 +72,18 @@ class Capabilities:
     exit_status: bool  # a dead session's exit code can be read back
     survives_bosun: bool  # the session outlives the bosun process that launched it
     reports_activity: bool  # last_activity() reads when the session last drew or took input
+    # observe_all() reads every session's liveness and activity in one call
+    batch_observe: bool = False
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One session as a batch observation saw it (`observe_all`)."""
+
+    liveness: Liveness
+    activity: float | None = None  # as `last_activity()`; None when unknown
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -180,3 +193,19 @@ class Runtime(Protocol):
 
     def stop(self, handle: SessionHandle, grace: float = 5.0) -> Liveness:
         """Interrupt, then terminate, then kill; returns the final liveness (dead)."""
+
+
+def observe_all(runtime: Runtime, handles: list[SessionHandle]) -> dict[SessionHandle, Observation]:
+    """Every handle's liveness and last activity: one driver call when the driver can
+    (`capabilities.batch_observe`, e.g. tmux's `list-panes -a`), one call per session
+    otherwise. The supervisor calls it once per tick instead of once per agent."""
+    batch = getattr(runtime, "observe_all", None)
+    if runtime.capabilities.batch_observe and batch is not None:
+        found: dict[SessionHandle, Observation] = batch(handles)
+        return found
+    seen = {}
+    for handle in handles:
+        live = runtime.liveness(handle)
+        activity = runtime.last_activity(handle) if live.alive else None
+        seen[handle] = Observation(live, activity)
+    return seen

@@ -30,6 +30,7 @@ from bosun.runtime.protocol import (
     LaunchSpec,
     Liveness,
     LivenessState,
+    Observation,
     SessionHandle,
     session_name,
 )
@@ -37,6 +38,7 @@ from bosun.runtime.screen import ScreenState, classify
 from bosun.runtime.tmux_cli import ServerGone, TargetGone, Tmux
 
 _FIELDS = "#{session_name}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}"
+_PANES = "#{pane_id}\t" + _FIELDS + "\t#{window_activity}\t#{pane_width}\t#{pane_height}"
 _DEAD_BANNER = re.compile(r"^Pane is dead \((status|signal) ")  # remain-on-exit's last line
 _STATUS_WAIT = 1.0  # tmux marks a pane dead a moment before it has reaped the process
 
@@ -51,6 +53,7 @@ class TmuxRuntime:
         exit_status=True,
         survives_bosun=True,
         reports_activity=True,
+        batch_observe=True,
     )
 
     def __init__(
@@ -85,6 +88,13 @@ class TmuxRuntime:
         try:
             out = self.tmux.run(
                 "start-server",
+                ";",
+                # the server outlives its last session, so restarting the only agent on it
+                # (stop, then launch) never races a server that is shutting down
+                "set-option",
+                "-s",
+                "exit-empty",
+                "off",
                 ";",
                 "set-option",
                 "-g",
@@ -181,6 +191,47 @@ class TmuxRuntime:
                 signal=int(sig) if sig else None,
                 reason="killed by signal" if sig else "exited",
             )
+
+    def observe_all(self, handles: list[SessionHandle]) -> dict[SessionHandle, Observation]:
+        """Every pane of the server in one `list-panes -a`: liveness, exit status, activity
+        and size per handle. A dead pane whose status tmux has not read yet is asked again
+        the slow way (`liveness`), which waits for it."""
+        try:
+            out = self.tmux.run("list-panes", "-a", "-F", _PANES)
+        except ServerGone:
+            gone = Liveness(LivenessState.DEAD, reason="tmux server gone")
+            return {handle: Observation(gone) for handle in handles}
+        except RuntimeFailure as exc:
+            unsure = Liveness(LivenessState.INDETERMINATE, reason=exc.message)
+            return {handle: Observation(unsure) for handle in handles}
+        panes = {}
+        for line in out.splitlines():
+            fields = (line.split("\t") + [""] * 9)[:9]
+            panes[fields[0]] = fields[1:]
+        seen = {}
+        for handle in handles:
+            row = panes.get(handle.target)
+            if row is None:
+                seen[handle] = Observation(Liveness(LivenessState.DEAD, reason="pane gone"))
+                continue
+            session, pid, dead, status, sig, activity, width, height = row
+            if session != handle.session or (handle.pid is not None and pid != str(handle.pid)):
+                live = Liveness(LivenessState.DEAD, reason="pane replaced by another session")
+            elif dead != "1":
+                live = Liveness(LivenessState.ALIVE)
+            elif status or sig:
+                live = Liveness(
+                    LivenessState.DEAD,
+                    exit_code=int(status) if status else None,
+                    signal=int(sig) if sig else None,
+                    reason="killed by signal" if sig else "exited",
+                )
+            else:
+                live = self.liveness(handle)
+            seen[handle] = Observation(
+                live, _number(activity), _whole(width) or None, _whole(height) or None
+            )
+        return seen
 
     def _reap(self) -> None:
         """Make the server reap children. tmux 3.3 sometimes misses a pane's SIGCHLD and
@@ -316,6 +367,17 @@ class TmuxRuntime:
 
     def kill_server(self) -> None:
         self.tmux.kill_server()
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _whole(text: str) -> int:
+    return int(text) if text.isdigit() else 0
 
 
 class _TmuxPane:

@@ -9,7 +9,6 @@ step with its event. No transaction is held while a session starts or text is ty
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,9 +45,6 @@ SKIP_STATUSES = {IdentityStatus.TERMINATED, IdentityStatus.QUARANTINED}
 RECOVERABLE_ENDED = {IdentityStatus.CRASHED, IdentityStatus.HANDED_OFF}
 # Work in these states is done or waiting in the merge queue: nothing for the agent to do.
 DONE_OR_QUEUED = {WorkStatus.MERGE_READY, WorkStatus.MERGED, WorkStatus.CLOSED, WorkStatus.REJECTED}
-# A process exit is acted on once the store had this long to record a deliberate stop
-# (`bosun agent stop`, a handoff): the stopper records the end right after the process dies.
-SETTLE = 0.25
 
 
 def work_pending(hook: Hook | None, work_status: dict[str, WorkStatus]) -> bool:
@@ -129,6 +125,7 @@ class Supervisor:
         work_status = {w.id: w.status for w in self.ctx.work.list(include_wisps=True)}
         handoffs = self._handoff_requests()
         self.recovery.load_pending()
+        watched = []
         for session in self.fleet.sessions():
             if only is not None and session.ref != only:
                 continue
@@ -141,6 +138,9 @@ class Supervisor:
                 continue  # ended on purpose (stopped, exited cleanly): nothing to recover
             if self._starting(session, now):
                 continue  # its spawner owns it until it is ready (or records its failure)
+            watched.append((session, identity))
+        self.observer.prefetch([session for session, _ in watched])
+        for session, identity in watched:
             try:
                 hook = hooks.get(session.ref)
                 self._supervise_one(
@@ -313,15 +313,10 @@ class Supervisor:
     def session_exited(self, session: AgentSession, live: Liveness) -> TickReport:
         """Called the moment a session's process exits: recover it now, not next tick.
 
-        A deliberate stop (`bosun agent stop`, a handoff) records the session's end right
-        after the process dies; give it `SETTLE` seconds so it is never taken for a crash."""
+        The exit event is enough to decide: a deliberate stop (`bosun agent stop`, a
+        restart, a handoff) records the session's end before it kills the process, so the
+        tick below finds that session ended and does not take the exit for a crash."""
         seen = self.observer.seen(session)
         if seen.exited is None:
             seen.exited, seen.exited_at = live, self.ctx.clock.now()
-        deadline = time.monotonic() + SETTLE
-        while time.monotonic() < deadline:
-            current = self.fleet.session(session.role, session.name)
-            if current is None or current.incarnation != session.incarnation or not current.live:
-                break
-            time.sleep(0.02)
         return self.tick(only=session.ref)

@@ -11,13 +11,15 @@ positive evidence).
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bosun.agents.views import context_percent
 from bosun.base.errors import RuntimeFailure
-from bosun.runtime.protocol import Liveness, LivenessState, SessionHandle
+from bosun.runtime.protocol import Liveness, LivenessState, Observation, SessionHandle
+from bosun.runtime.protocol import observe_all as observe_sessions
 from bosun.runtime.screen import ScreenState as RuntimeScreen
 from bosun.runtime.screen import classify as classify_screen
 from bosun.supervisor.policies.detect import Observations, ScreenState
@@ -49,6 +51,10 @@ class Seen:
     reported: set[str] = field(default_factory=set)  # conditions already logged as events
     exited: Liveness | None = None
     exited_at: float | None = None
+    # the session's activity stamp (whole epoch seconds) and the wall time of the last
+    # capture: a screen whose stamp has not moved since then is not captured again
+    activity: float | None = None
+    captured_wall: float | None = None
 
 
 class Observer:
@@ -59,6 +65,27 @@ class Observer:
         # Set by the supervisor process: True while the session's process is known to run
         # (its pidfd has not fired), which spares one tmux call per session per tick.
         self.known_alive: Callable[[AgentSession], bool] = lambda session: False
+        # this tick's batch observation (`prefetch`), by session ref
+        self.batch: dict[str, Observation] = {}
+
+    def prefetch(self, sessions: list[AgentSession]) -> None:
+        """Read every live session's liveness and activity in one runtime call (one
+        `tmux list-panes -a` per tick instead of one or two tmux calls per agent)."""
+        handles = {}
+        for session in sessions:
+            if session.live:
+                try:
+                    handles[session.ref] = self.fleet.handle(session)
+                except RuntimeFailure:
+                    continue
+        self.batch = {}
+        if not handles:
+            return
+        try:
+            seen = observe_sessions(self.fleet.runtime, list(handles.values()))
+        except RuntimeFailure:
+            return
+        self.batch = {ref: seen[h] for ref, h in handles.items() if h in seen}
 
     def seen(self, session: AgentSession) -> Seen:
         seen = self.memory.get(session.ref)
@@ -81,16 +108,23 @@ class Observer:
     ) -> Observations:
         seen = self.seen(session)
         handle = self.fleet.handle(session)
+        batch = self.batch.get(session.ref) if session.live else None
+        if batch is not None:
+            seen.activity = batch.activity
         if live is None:
             if seen.exited is None and session.live and self.known_alive(session):
                 live = ALIVE
+            elif seen.exited is None and batch is not None:
+                live = batch.liveness
             else:
                 live = seen.exited or self.fleet.runtime.liveness(handle)
         if live.dead and seen.exited is None:
             seen.exited, seen.exited_at = live, now
         alive = {LivenessState.ALIVE: True, LivenessState.DEAD: False}.get(live.state)
         if alive and (
-            force_look or seen.looked_at is None or now - seen.looked_at >= self.look_interval
+            force_look
+            or seen.looked_at is None
+            or (now - seen.looked_at >= self.look_interval and self._screen_may_have_moved(seen))
         ):
             self._look(seen, handle, now)
         return Observations(
@@ -111,8 +145,17 @@ class Observer:
             work_pending=work_pending,
         )
 
+    @staticmethod
+    def _screen_may_have_moved(seen: Seen) -> bool:
+        """False only when the runtime's activity stamp proves the pane drew nothing since
+        the last capture (the stamp is in whole seconds, hence the second of margin)."""
+        if seen.activity is None or seen.captured_wall is None:
+            return True
+        return seen.activity + 1 > seen.captured_wall
+
     def _look(self, seen: Seen, handle: SessionHandle, now: float) -> None:
         seen.looked_at = now
+        seen.captured_wall = time.time()
         try:
             screen = self.fleet.runtime.capture(handle, 60)
         except RuntimeFailure:

@@ -185,3 +185,25 @@ def test_session_environment_drops_nested_variables_and_adds_extras() -> None:
         unset=["SECRET"],
     )
     assert env == {"PATH": "/bin", "BOSUN_IDENTITY": "r/n"}
+
+
+def test_observe_all_reads_every_session_in_one_pass(kit) -> None:
+    from bosun.runtime.protocol import observe_all
+
+    alive = kit.launch("alive")
+    _ready(kit, alive)
+    exited = kit.launch("exited", TESTAGENT_EXIT="3")
+    wait_for(lambda: kit.runtime.liveness(exited).dead, timeout=20, what="death")
+    stopped = kit.launch("stopped")
+    _ready(kit, stopped)
+    kit.runtime.stop(stopped, grace=2)
+    seen = observe_all(kit.runtime, [alive, exited, stopped])
+    assert set(seen) == {alive, exited, stopped}
+    assert seen[alive].liveness.alive
+    assert seen[exited].liveness.dead and seen[exited].liveness.exit_code == 3
+    assert seen[stopped].liveness.dead
+    if kit.runtime.capabilities.reports_activity:
+        activity = seen[alive].activity
+        assert activity is not None and abs(activity - time.time()) < 60
+    if kit.runtime.capabilities.batch_observe:
+        assert seen[alive].width and seen[alive].height

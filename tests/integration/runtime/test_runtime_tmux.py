@@ -216,3 +216,17 @@ def test_the_launcher_refuses_a_missing_spec_with_127(tmp_path: Path) -> None:
     )
     assert done.returncode == 127
     assert "cannot read" in done.stderr
+
+
+def test_the_only_session_on_a_server_restarts_20_times_and_the_server_survives(
+    tmux_kit: Kit,
+) -> None:
+    runtime = tmux_kit.runtime
+    handle = tmux_kit.launch("only")
+    server = runtime.tmux.display(handle.target, "#{pid}")
+    for _ in range(20):
+        assert runtime.stop(handle, grace=1).dead
+        handle = tmux_kit.launch("only")
+        assert runtime.liveness(handle).alive
+    assert runtime.tmux.display(handle.target, "#{pid}") == server
+    assert wait_until_ready(runtime, handle, timeout=20) is not None

@@ -190,6 +190,20 @@ def test_an_operator_stop_is_not_restarted(rig: Rig) -> None:
     assert rig.ok("resume-queue", "list") == []
 
 
+def test_an_operator_restart_is_not_taken_for_a_crash(rig: Rig) -> None:
+    """The supervisor acts on an exit event at once (no settle wait): a restart records
+    the old session's end before it stops the process, so the exit is no crash."""
+    work_id = rig.work("Restarted task", [{"phase": "executing"}, {"work": 30}])
+    rig.supervise()
+    rig.spawn("toast", work_id)
+    wait_for(lambda: rig.hook("toast").phase == "executing")
+    rig.ok("agent", "restart", "toast")
+    _ticks(rig, 5)
+    assert rig.events("supervisor.crashed_detected") == []
+    assert rig.events("supervisor.recovery_started") == []
+    assert rig.session("toast").incarnation == 2 and rig.live_rows("toast") == 1
+
+
 def _ticks(rig: Rig, n: int) -> bool:
     """True once the supervisor reported `n` more guard ticks (waits for them)."""
     import bosun.supervisor.guards as guards

@@ -247,3 +247,48 @@ def test_a_reasoning_effort_reaches_codex_as_a_config_override() -> None:
     ]
     claude = load_presets()["claude"]
     assert "high" not in claude.headless_command("go", reasoning_effort="high")  # no flag
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    from bosun.runtime import presets as module
+
+    parsed: list[Path] = []
+    real = module._read
+
+    def counting(path: Path) -> dict[str, object]:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(module, "_read", counting)
+    module.forget_presets()
+    return parsed
+
+
+def test_presets_are_parsed_once_while_no_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = _count_parses(monkeypatch)
+    (tmp_path / "sim.toml").write_text('description = "mine"\n')
+    first = load_presets(tmp_path)
+    count = len(parsed)
+    for _ in range(50):
+        assert get_preset("sim", tmp_path) == first["sim"]
+    assert len(parsed) == count  # unchanged files are not re-parsed
+
+
+def test_a_changed_project_preset_file_is_picked_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    parsed = _count_parses(monkeypatch)
+    override = tmp_path / "sim.toml"
+    override.write_text('description = "first"\n')
+    assert get_preset("sim", tmp_path).description == "first"
+    override.write_text('description = "second, longer"\n')
+    stat = override.stat()
+    os.utime(override, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert get_preset("sim", tmp_path).description == "second, longer"
+    (tmp_path / "extra.toml").write_text('description = "x"\nargv = ["true"]\n')
+    assert "extra" in load_presets(tmp_path)
+    assert parsed.count(override) == 3
