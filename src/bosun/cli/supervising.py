@@ -1,5 +1,5 @@
 """The interface composes the supervisor: it builds the loops the supervisor hosts (merge
-queue, trigger worker, sentinel patrol) and gathers and renders `bosun status`.
+queue, trigger worker, sentinel patrol, notifier) and gathers and renders `bosun status`.
 
 The supervisor engine imports no other engine; this module is where they meet. Engine
 modules are imported inside the functions that use them: `bosun.cli.commands.*` are all
@@ -9,6 +9,7 @@ imported for every `bosun` call an agent makes, and must stay light (CLI start-u
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bosun.cli.common import age, table
@@ -24,6 +25,7 @@ def engine_loops(ctx: Context, *, merge_queue: bool) -> list[BackgroundLoop]:
     """The engines that run beside the supervisor's tick when they are switched on: the
     merge queue, the trigger workers and the action-claim sentinel."""
     # Lazy: engine imports cost CLI start-up time (see the module docstring).
+    from bosun.notify import notify_enabled
     from bosun.sentinel import sentinel_enabled
     from bosun.supervisor.background import StepLoop, WorkerLoop
 
@@ -34,6 +36,8 @@ def engine_loops(ctx: Context, *, merge_queue: bool) -> list[BackgroundLoop]:
         loops.append(WorkerLoop("trigger_workers", _trigger_worker, "trigger-worker"))
     if sentinel_enabled(ctx.config):
         loops.append(StepLoop("sentinel", _sentinel_step))
+    if notify_enabled(ctx.config):
+        loops.append(StepLoop("notifier", _notifier_step(), every=1.0))
     return loops
 
 
@@ -48,6 +52,13 @@ def _sentinel_step(ctx: Context) -> object:
     from bosun.sentinel.service import Sentinel  # lazy: CLI start-up time
 
     return Sentinel(ctx).patrol()
+
+
+def _notifier_step() -> Callable[[Context], object]:
+    """Follow the event log and run `[notify]`'s command and webhook for alerts."""
+    from bosun.notify.engine import NotifyStep  # lazy: CLI start-up time
+
+    return NotifyStep()
 
 
 def _trigger_worker(ctx: Context) -> Worker:
