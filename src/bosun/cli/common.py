@@ -6,19 +6,27 @@ import typer
 
 from bosun.cli.output import (
     age,
+    ago,
     close_project,
     identity_arg,
     output,
+    paint,
+    paint_word,
     project,
     read_text_arg,
     self_identity,
     table,
+    terminal_width,
     to_data,
 )
 
 __all__ = [
     "JSON",
     "age",
+    "ago",
+    "paint",
+    "paint_word",
+    "terminal_width",
     "close_project",
     "identity_arg",
     "output",

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bosun.cli.common import age, table
+from bosun.cli.common import ago, paint, paint_word, table, terminal_width
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -94,16 +94,18 @@ def render_status(data: dict[str, Any]) -> str:
             (
                 (
                     a["identity"] + (" (crew)" if a["crew"] else ""),
-                    a["status"],
-                    a["state"],
+                    paint_word(a["status"]),
+                    paint_word(a["state"]),
                     a["phase"] or "-",
                     f"{a['context_pct']:.0f}%" if a["context_pct"] is not None else "-",
                     a["incarnation"],
-                    age(a["last_seen_age_s"]),
+                    ago(a["last_seen_age_s"]),
                 )
                 for a in data["agents"]
             ),
             ("AGENT", "STATUS", "SCREEN", "PHASE", "CTX", "INC", "SEEN"),
+            drop=("INC", "CTX", "PHASE"),
+            width=terminal_width(),
         ),
         "",
         "work: " + (", ".join(f"{k} {v}" for k, v in sorted(data["work"].items())) or "none"),
@@ -117,5 +119,5 @@ def render_status(data: dict[str, Any]) -> str:
         "guards: " + ", ".join(f"{g['guard']} {g['posture']}" for g in data["guards"]),
     ]
     if data["attention"]:
-        lines += ["", *(f"ATTENTION: {line}" for line in data["attention"])]
+        lines += ["", *(paint(f"ATTENTION: {line}", "red") for line in data["attention"])]
     return "\n".join(lines)
