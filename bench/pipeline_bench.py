@@ -1,5 +1,6 @@
 """Pipeline benchmark: parse + validate a generated 1,000-node / 3,000-edge graph (bosun's
-parser vs pydot on the same file) and the engine's overhead per tool node running `true`.
+parser vs pydot on the same file), the same at 10,000 nodes / 30,000 edges to show how
+parse and validate grow, and the engine's overhead per tool node running `true`.
 
 Run: .venv/bin/python bench/pipeline_bench.py [--quick]
 
@@ -100,6 +101,14 @@ def main() -> None:
 
     theirs = time_it(lambda: pydot.graph_from_dot_data(text), pydot_repeat)
     ratio = median(theirs) / median(parse_only)
+    big_text = big_graph(10_000, 30_000)
+    big = parse_dot(big_text)
+    assert len(big.nodes) == 10_000 and len(big.edges) == 30_000
+    big_repeat = 1 if quick else 3
+    big_parse = median(time_it(lambda: parse_dot(big_text), big_repeat))
+    big_validate = median(time_it(lambda: validate(big), big_repeat))
+    small_validate = median(time_it(lambda: validate(graph), repeat))
+    growth = (big_parse + big_validate) / median(ours)
     per_node, overhead = engine_overhead(tool_nodes)
     rows = [
         [
@@ -115,6 +124,15 @@ def main() -> None:
             "yes" if median(ours_cpu) < 0.25 else "NO",
         ],
         ["bosun parse only", f"{median(parse_only) * 1000:.1f} ms", "", ""],
+        ["bosun validate only (1,000 nodes)", f"{small_validate * 1000:.1f} ms", "", ""],
+        ["parse 10,000 nodes / 30,000 edges", f"{big_parse * 1000:.0f} ms", "", ""],
+        ["validate 10,000 nodes / 30,000 edges", f"{big_validate * 1000:.0f} ms", "", ""],
+        [
+            "parse + validate growth, 10× the graph",
+            f"{growth:.1f}×",
+            "≈ 10× (linear)",
+            "yes" if growth < 15 else "NO",
+        ],
         ["pydot parse (same file)", f"{median(theirs) * 1000:.1f} ms", "", ""],
         ["pydot / bosun parse", f"{ratio:.1f}x", ">= 5x", "yes" if ratio >= 5 else "NO"],
         ["engine time per tool node (`true`)", f"{per_node * 1000:.2f} ms", "", ""],
@@ -133,6 +151,13 @@ def main() -> None:
     print(body)
     summary = [
         Figure("parse + validate 1,000 nodes / 3,000 edges", median(ours) * 1000, "ms", "< 250"),
+        Figure(
+            "parse + validate 10,000 nodes / 30,000 edges",
+            (big_parse + big_validate) * 1000,
+            "ms",
+            None,
+            anchor=f"{growth:.1f}× the 1,000-node time",
+        ),
         Figure(
             "parse speed vs pydot, same file",
             ratio,

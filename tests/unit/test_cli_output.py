@@ -7,7 +7,15 @@ import io
 
 import pytest
 
-from bosun.cli.output import ago, colour_enabled, paint, paint_word, table, visible_len
+from bosun.cli.output import (
+    ago,
+    colour_enabled,
+    for_terminal,
+    paint,
+    paint_word,
+    table,
+    visible_len,
+)
 
 
 def test_relative_times_are_short() -> None:
@@ -44,7 +52,8 @@ def test_colour_only_on_a_terminal_and_never_under_no_color(
 
 def test_painted_words_keep_their_visible_width() -> None:
     red = paint_word("quarantined", enabled=True)
-    assert red == "\033[31mquarantined\033[0m" and visible_len(red) == len("quarantined")
+    assert visible_len(red) == len("quarantined")
+    assert for_terminal(red) == "\033[31mquarantined\033[0m"
     assert paint("x", "green", enabled=False) == "x"
     assert paint_word("unknown-word", enabled=True) == "unknown-word"
 
@@ -63,3 +72,10 @@ def test_a_wide_table_leaves_out_columns_in_order_and_never_cuts_a_name() -> Non
     assert name in narrow and "PHASE" not in narrow  # the name stays whole
     # The coloured cell does not throw the columns out of line.
     assert lines[0].index("SEEN") == visible_len(lines[1][: lines[1].index("12s ago")])
+
+
+def test_stored_escape_sequences_never_reach_the_terminal_even_beside_colour() -> None:
+    hostile = "polecat/\033]0;pwned\007x"
+    shown = for_terminal(paint(hostile, "red", enabled=True))
+    assert shown.startswith("\033[31m") and shown.endswith("\033[0m")
+    assert "\\x1b]0;pwned\\x07x" in shown and shown.count("\033") == 2

@@ -47,4 +47,6 @@ def iso(ts: float | None) -> str | None:
     """ISO-8601 UTC with milliseconds, or None."""
     if ts is None:
         return None
+    if not -62135596800 < ts < 253402300800:  # outside years 1..9999: never crash a listing
+        return "9999-12-31T23:59:59.999Z" if ts > 0 else "0001-01-01T00:00:00.000Z"
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

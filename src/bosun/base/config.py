@@ -242,6 +242,10 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
             raw = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the file") from exc
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read {path}: {exc.strerror or exc}", "make it a readable TOML file"
+            ) from exc
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key in raw:

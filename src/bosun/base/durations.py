@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from bosun.base.errors import InvalidInput
@@ -17,12 +18,17 @@ def parse_duration(value: str | int | float, what: str = "duration") -> float:
     if isinstance(value, int | float):
         if value < 0:
             raise InvalidInput(f"{what} {value!r} is negative", _HINT)
+        if not math.isfinite(value):
+            raise InvalidInput(f"{what} {value!r} is not finite", _HINT)
         return float(value)
     match = _DURATION_RE.match(str(value))
     if not match:
         raise InvalidInput(f"{what} {value!r} is not a duration", _HINT, code="bad_duration")
     number, unit = match.groups()
-    return float(number) * _UNITS[unit or "s"]
+    seconds = float(number) * _UNITS[unit or "s"]
+    if not math.isfinite(seconds):
+        raise InvalidInput(f"{what} {str(value)[:40]!r} is too long", _HINT, code="bad_duration")
+    return seconds
 
 
 _HINT = "write a duration like 250ms, 90s, 15m, 2h, 1d, or a number of seconds"

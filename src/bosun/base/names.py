@@ -34,6 +34,8 @@ def split_identity(ref: str) -> tuple[str, str]:
 
 def check_text(value: str, what: str, limit: int = MAX_TEXT) -> str:
     """Refuse text longer than `limit` bytes (UTF-8) rather than truncating it."""
+    if "\x00" in value:  # PostgreSQL cannot store it; SQLite would truncate it in places
+        raise InvalidName(f"{what} contains a NUL byte", f"remove the NUL from the {what}")
     size = len(value.encode("utf-8", "surrogatepass"))
     if size > limit:
         raise InvalidName(

@@ -15,6 +15,7 @@ from bosun.base.errors import BosunError
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.handlers.registry import HandlerRegistry, default_registry
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
+from bosun.pipeline.stylesheet import model_env
 
 if TYPE_CHECKING:
     from bosun.pipeline.handlers.base import HandlerContext
@@ -60,7 +61,7 @@ class SupervisedAgentHandler(AgentNode):
                 hc.stage_dir,
                 hc.workdir,
                 attempt=hc.attempt,
-                env=hc.env(),
+                env={**hc.env(), **model_env(hc.graph, hc.node)},
             )
         except BosunError as exc:
             return failure(f"agent node setup: {exc.message}", FailureClass.STRUCTURAL)

@@ -157,6 +157,9 @@ def _report(code: str, message: str, hint: str, as_json: bool, verbose: bool) ->
         import traceback
 
         traceback.print_exc()
+    from bosun.base.dburl import redact_secrets
+
+    message, hint = redact_secrets(message), redact_secrets(hint)
     if as_json:
         payload = {"error": {"code": code, "message": message, "hint": hint}}
         sys.stdout.write(json.dumps(payload) + "\n")

@@ -22,6 +22,7 @@ from bosun.cli.output import (
 
 __all__ = [
     "JSON",
+    "finite",
     "age",
     "ago",
     "paint",
@@ -38,3 +39,12 @@ __all__ = [
 ]
 
 JSON = typer.Option(False, "--json", help="Print one JSON object or list instead of text.")
+
+
+def finite(value: float | None) -> float | None:
+    """Click accepts `nan` and `inf` for a float option; bosun refuses them (exit 2)."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number of seconds")
+    return value

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -105,7 +106,17 @@ def output(value: Any, as_json: bool, text: Callable[[Any], str] | str | None = 
     else:
         rendered = text(value)
     if rendered:
-        sys.stdout.write(rendered.rstrip("\n") + "\n")
+        sys.stdout.write(for_terminal(rendered.rstrip("\n")) + "\n")
+
+
+# C0 controls but tab and newline, DEL, and the C1 controls (0x80-0x9f, e.g. CSI 0x9b)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """Text for the operator's terminal: escape sequences from stored text (titles,
+    payloads, screen captures) are shown as `\\x1b…`, never interpreted. Not for --json."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def table(
@@ -181,12 +192,25 @@ def colour_enabled(stream: Any = None) -> bool:
     return bool(isatty and isatty())
 
 
+# `paint` marks colour with two private-use characters; `for_terminal` turns the marks into
+# escape sequences *after* escaping every control character of the text, so stored text
+# (names, payloads) can never reach the terminal as an escape sequence.
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+_MARK = re.compile(f"{_MARK_OPEN}([0-9]{{1,2}}){_MARK_CLOSE}")
+
+
 def paint(text: str, colour: str | None, enabled: bool | None = None) -> str:
-    """`text` in `colour` (a COLOURS name) when colour is on; unchanged otherwise."""
+    """`text` marked for `colour` (a COLOURS name) when colour is on; unchanged otherwise.
+    The marks become colour in `for_terminal` (which `output` applies)."""
     code = COLOURS.get(colour or "")
     if code is None or not (colour_enabled() if enabled is None else enabled):
         return text
-    return f"\033[{code}m{text}\033[0m"
+    return f"{_MARK_OPEN}{code}{_MARK_CLOSE}{text}{_MARK_OPEN}0{_MARK_CLOSE}"
+
+
+def for_terminal(text: str) -> str:
+    """Text for the operator's terminal: controls escaped, then `paint`'s marks as colour."""
+    return _MARK.sub(lambda m: f"\033[{m.group(1)}m", escape_controls(text))
 
 
 def paint_word(word: str, enabled: bool | None = None) -> str:
@@ -195,18 +219,8 @@ def paint_word(word: str, enabled: bool | None = None) -> str:
 
 
 def visible_len(text: str) -> int:
-    """Length as the terminal shows it: colour escapes take no room."""
-    if "\033[" not in text:
-        return len(text)
-    count, inside = 0, False
-    for ch in text:
-        if ch == "\033":
-            inside = True
-        elif inside:
-            inside = ch != "m"
-        else:
-            count += 1
-    return count
+    """Length as the terminal shows it: colour marks take no room."""
+    return len(_MARK.sub("", text)) if _MARK_OPEN in text else len(text)
 
 
 def terminal_width(stream: Any = None) -> int | None:
@@ -241,5 +255,18 @@ def age(seconds: float | None) -> str:
 
 
 def read_text_arg(value: str) -> str:
-    """`-` reads standard input."""
-    return sys.stdin.read() if value == "-" else value
+    """`-` reads standard input, which must be UTF-8 text."""
+    if value != "-":
+        return value
+    raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        from bosun.base.errors import InvalidInput
+
+        raise InvalidInput(
+            f"standard input is not UTF-8 text (bad byte at offset {exc.start})",
+            "pipe UTF-8 text, e.g. through `iconv -t UTF-8`",
+        ) from None

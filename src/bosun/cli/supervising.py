@@ -73,14 +73,38 @@ def _trigger_worker(ctx: Context) -> Worker:
 
 def fleet_status(ctx: Context) -> dict[str, Any]:
     """`bosun status`: the supervisor's view plus the merge queue's counts."""
-    from bosun.mergequeue.queue import MergeQueue  # lazy: CLI start-up time
+    # lazy: CLI start-up time
+    from bosun.mergequeue.checkouts import checkout_attention
+    from bosun.mergequeue.queue import MergeQueue
     from bosun.supervisor.status import build_status
 
     counts: dict[str, int] = {}
     for request in MergeQueue(ctx).list(include_finished=True):
         state = str(getattr(request, "state", getattr(request, "status", "?")))
         counts[state] = counts.get(state, 0) + 1
-    return build_status(ctx, merge_queue=counts)
+    data = build_status(ctx, merge_queue=counts)
+    data["waiting_gates"] = waiting_gates(ctx)
+    data["attention"] += checkout_attention(ctx)
+    data["attention"] += [
+        f"run {g['run_id']} waits for a person at {g['node_id']}: {g.get('question') or '?'}"
+        f" ({', '.join(map(str, g.get('choices') or []))}) — answer with"
+        f" `bosun run answer {g['run_id']} {g['node_id']} CHOICE`"
+        for g in data["waiting_gates"]
+    ]
+    return data
+
+
+def waiting_gates(ctx: Context) -> list[dict[str, Any]]:
+    """Every pipeline run that waits at a human gate, with its question and choices."""
+    from bosun.pipeline.runs import list_runs  # lazy: CLI start-up time
+
+    if ctx.paths is None:
+        return []
+    return [
+        {"run_id": run["run_id"], **run["waiting_for_human"]}
+        for run in list_runs(ctx.paths.runs, ctx)
+        if run.get("waiting_for_human")
+    ]
 
 
 def render_status(data: dict[str, Any]) -> str:

@@ -44,43 +44,43 @@ class Context:
 
     @cached_property
     def identities(self) -> Identities:
-        from bosun.core.identities import Identities
+        from bosun.core.identities import Identities  # lazy: CLI start-up time
 
         return Identities(self)
 
     @cached_property
     def hooks(self) -> Hooks:
-        from bosun.core.hooks import Hooks
+        from bosun.core.hooks import Hooks  # lazy: CLI start-up time
 
         return Hooks(self)
 
     @cached_property
     def work(self) -> Work:
-        from bosun.core.work import Work
+        from bosun.core.work import Work  # lazy: CLI start-up time
 
         return Work(self)
 
     @cached_property
     def signals(self) -> Signals:
-        from bosun.core.signals import Signals
+        from bosun.core.signals import Signals  # lazy: CLI start-up time
 
         return Signals(self)
 
     @cached_property
     def threads(self) -> Threads:
-        from bosun.core.threads import Threads
+        from bosun.core.threads import Threads  # lazy: CLI start-up time
 
         return Threads(self)
 
     @cached_property
     def commitments(self) -> Commitments:
-        from bosun.core.commitments import Commitments
+        from bosun.core.commitments import Commitments  # lazy: CLI start-up time
 
         return Commitments(self)
 
     @cached_property
     def events(self) -> Events:
-        from bosun.core.events import Events
+        from bosun.core.events import Events  # lazy: CLI start-up time
 
         return Events(self)
 

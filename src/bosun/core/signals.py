@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.errors import InvalidInput, NotFound, OperationFailed
 from bosun.base.ids import short_id
+from bosun.base.jsontext import dumps_strict, parse_json
 from bosun.base.names import MAX_TEXT, check_text, split_identity
 from bosun.core.records import Signal
 
@@ -43,13 +43,8 @@ def parse_payload(text: str | None) -> dict[str, Any]:
     if text is None or text == "":
         return {}
     check_text(text, "payload", MAX_TEXT)
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"payload is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            'give a JSON object, e.g. --payload \'{"branch": "bosun/toast"}\'',
-        ) from exc
+    hint = 'give a JSON object, e.g. --payload \'{"branch": "bosun/toast"}\''
+    value = parse_json(text, "payload", hint)
     if not isinstance(value, dict):
         raise InvalidInput("payload must be a JSON object", 'wrap it: {"value": …}')
     return value
@@ -84,7 +79,7 @@ class Signals:
             from_role, from_name = split_identity(sender)
             self.ctx.identities.get_in(tx, from_role, from_name)
         self.ctx.identities.get_in(tx, to_role, to_name)
-        body = json.dumps(payload or {}, sort_keys=True)
+        body = dumps_strict(payload or {}, "payload", sort_keys=True)
         check_text(body, "payload", MAX_TEXT)
         for _ in range(20):
             signal_id = short_id("sg", 4)

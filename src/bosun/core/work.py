@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from bosun.core.context import Context
     from bosun.store.protocol import Tx
 
+MAX_TTL_S = 100 * 365.25 * 86400  # a wisp's TTL beyond this is a typo, not a plan
+
 # The work item follows its hook where a phase has a matching status.
 PHASE_TO_STATUS = {
     Phase.EXECUTING: WorkStatus.IN_PROGRESS,
@@ -62,6 +64,8 @@ class Work:
             raise InvalidInput("--ttl only applies to wisps", "add --wisp or drop --ttl")
         if ttl is not None and ttl <= 0:
             raise InvalidInput(f"ttl {ttl} must be positive", "use e.g. 30m, 24h")
+        if ttl is not None and ttl > MAX_TTL_S:
+            raise InvalidInput(f"ttl {ttl:.0f}s is longer than 100 years", "use e.g. 30m, 24h, 7d")
         with self.ctx.store.transaction() as tx:
             expires = None
             if wisp:

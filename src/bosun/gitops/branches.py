@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bosun.base.config import Config
 from bosun.base.errors import Conflict, GitError, NotFound
-from bosun.gitops.git import Git
+from bosun.gitops.checkouts import CheckoutSync, sync_checkout
+from bosun.gitops.git import Git, failure
 
 WIP_NAMESPACE = "refs/bosun/wip"
 
@@ -65,8 +66,6 @@ def cas_update_ref(git: Git, ref: str, new: str, old: str) -> bool:
         return True
     if git.rev(ref) != old:
         return False
-    from bosun.gitops.git import failure
-
     raise failure(result)
 
 
@@ -104,17 +103,13 @@ def checked_out_in(git: Git, branch: str) -> list[Path]:
     return [e.path for e in list_worktrees(git) if e.branch == branch and not e.prunable]
 
 
-def sync_checkouts(git: Git, branch: str, old: str, new: str) -> list[str]:
-    """After `branch` moved from `old` to `new` by ref update, fast-forward the index and files
-    of every worktree that has it checked out (`read-tree -m -u`, which keeps local changes
-    and refuses to overwrite them). Returns one problem line per worktree left behind."""
-    problems = []
-    for path in checked_out_in(git, branch):
-        problems += sync_checkouts_at(git.at(path), path, old, new)
-    return problems
+def sync_checkouts(git: Git, branch: str, old: str, new: str) -> list[CheckoutSync]:
+    """After `branch` moved from `old` to `new` by ref update, bring every worktree that has
+    it checked out along (see `bosun.gitops.checkouts`). One result per worktree."""
+    return [sync_checkout(git.at(path), path, old, new) for path in checked_out_in(git, branch)]
 
 
-def catch_up_checkouts(git: Git, branch: str, candidates: list[str]) -> list[str]:
+def catch_up_checkouts(git: Git, branch: str, candidates: list[str]) -> list[CheckoutSync]:
     """Bring along checkouts of `branch` left behind when a process died between moving the
     ref and `sync_checkouts`: a checkout whose index is exactly the tree of one of
     `candidates` (the tips the branch may have moved from) is fast-forwarded from there."""
@@ -125,25 +120,15 @@ def catch_up_checkouts(git: Git, branch: str, candidates: list[str]) -> list[str
     for commit in candidates:
         if git.rev(commit):
             trees.setdefault(git.tree(commit), commit)
-    problems = []
+    results = []
     for path in checked_out_in(git, branch):
         here = git.at(path)
         index = here.try_run("write-tree")
         old = trees.get(index.stdout.strip()) if index.ok else None
         if old is None or git.tree(old) == git.tree(tip):
             continue
-        problems += sync_checkouts_at(here, path, old, tip)
-    return problems
-
-
-def sync_checkouts_at(git: Git, path: Path, old: str, new: str) -> list[str]:
-    result = git.try_run("read-tree", "-m", "-u", old, new)
-    if result.ok:
-        return []
-    return [
-        f"{path}: files not updated to {new[:12]} (local changes in the way); "
-        "run `git checkout -- .` or `git stash` there after saving work"
-    ]
+        results.append(sync_checkout(here, path, old, tip))
+    return results
 
 
 def delete_branch_if_contained(git: Git, branch: str, expected: str, target: str) -> str:

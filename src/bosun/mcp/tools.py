@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bosun.base.errors import BosunError, InvalidInput
 from bosun.base.names import split_identity
 from bosun.core.threads import Threads
+from bosun.triggers.trigger import trigger_participant
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -74,8 +75,6 @@ def trigger(
     force: bool = False,
     why: str | None = None,
 ) -> dict[str, Any]:
-    from bosun.triggers.trigger import trigger_participant
-
     envelope = trigger_participant(
         ctx, target=participant, thread_id=thread, caller=me, reason=reason, force=force, why=why
     )

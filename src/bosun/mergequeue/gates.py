@@ -11,12 +11,20 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 TAIL_LINES = 40
 TAIL_BYTES = 4000
 KILL_GRACE_S = 2.0
 POLL_S = 0.05
+
+
+class GroupRecorder(Protocol):
+    """Where a gate's process group is written down while it runs (the store)."""
+
+    def started(self, pgid: int, command: str) -> None: ...
+
+    def ended(self, pgid: int) -> None: ...
 
 
 class LeaseLost(Exception):
@@ -68,8 +76,11 @@ def run_gates(
     env: Mapping[str, str] | None = None,
     flake_retries: int = 0,
     tick: Callable[[], bool] | None = None,
+    groups: GroupRecorder | None = None,
 ) -> GateResult:
-    """Run every gate in order; stop at the first that stays red after `flake_retries`."""
+    """Run every gate in order; stop at the first that stays red after `flake_retries`.
+    `groups` records each gate's process group before it runs and once it is reaped, so a
+    processor that outlives a dead one can end its orphaned gates."""
     start = time.monotonic()
     attempts = 0
     flaky: list[str] = []
@@ -78,7 +89,13 @@ def run_gates(
         for attempt in range(flake_retries + 1):
             attempts += 1
             result = _run_one(
-                command, cwd, timeout, log.with_suffix(f".{index}.{attempt}.log"), env, tick
+                command,
+                cwd,
+                timeout,
+                log.with_suffix(f".{index}.{attempt}.log"),
+                env,
+                tick,
+                groups,
             )
             if result.green:
                 if attempt:
@@ -108,6 +125,7 @@ def _run_one(
     log: Path,
     env: Mapping[str, str] | None,
     tick: Callable[[], bool] | None,
+    groups: GroupRecorder | None = None,
 ) -> GateResult:
     started = time.monotonic()
     with log.open("wb") as out:
@@ -123,6 +141,8 @@ def _run_one(
         timed_out = False
         next_tick = started + 1.0
         try:
+            if groups is not None:
+                groups.started(proc.pid, command)
             while True:
                 try:
                     proc.wait(timeout=POLL_S)
@@ -139,6 +159,8 @@ def _run_one(
                         raise LeaseLost(command)
         finally:
             _kill_group(proc)
+            if groups is not None:
+                groups.ended(proc.pid)
     code = proc.returncode
     tail = _tail(log)
     not_found = code == 127 and "not found" in tail

@@ -20,6 +20,7 @@ from bosun.gitops.branches import (
     sync_checkouts,
 )
 from bosun.gitops.git import Git
+from bosun.mergequeue.checkouts import record_syncs
 from bosun.mergequeue.outcomes import load, requeue, settle_merged
 from bosun.mergequeue.records import MergeRequest, RequestStatus
 
@@ -48,7 +49,7 @@ def land(
     if not cas_update_ref(repo, f"refs/heads/{target}", new, old):
         return False
     crash_point("landed")
-    problems = sync_checkouts(repo, target, old, new)
+    problems = record_syncs(ctx, target, sync_checkouts(repo, target, old, new))
     pushed = push(ctx, repo, target, new)
     tip = repo.rev(f"refs/heads/{target}") or ""
     target_tree = repo.tree(tip) if tip else ""
@@ -176,7 +177,7 @@ def recover(ctx: Context, repo: Git, target: str) -> list[MergeRequest]:
                 )
     if landed:
         known = [c for r in stuck for c in (r.base, r.candidate) if c]
-        catch_up_checkouts(repo, target, known)
+        record_syncs(ctx, target, catch_up_checkouts(repo, target, known))
     clean_branches(
         ctx, repo, target, [(r, r.head or "") for r in done if r.status == RequestStatus.MERGED]
     )

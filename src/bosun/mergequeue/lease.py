@@ -50,7 +50,7 @@ class RowLease:
         with self.ctx.store.transaction() as tx:
             row = tx.one("mt_get", target=self.target)
             current = row["lease_holder"] if row else None
-            dead = current if current and _holder_is_dead(current) else None
+            dead = current if current and holder_is_dead(current) else None
             taken = tx.run(
                 "mt_lease_acquire",
                 target=self.target,
@@ -125,7 +125,7 @@ def open_lease(ctx: Context, target: str) -> Lease:
     return RowLease(ctx, target, ctx.config.number("merge_queue.lease_ttl"))
 
 
-def _holder_is_dead(holder: str) -> bool:
+def holder_is_dead(holder: str) -> bool:
     """Positive evidence only: same host, and no process with that pid."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]

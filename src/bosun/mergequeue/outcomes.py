@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bosun.base.errors import BosunError
+from bosun.base.errors import BosunError, Conflict
 from bosun.base.names import split_identity
 from bosun.core.records import PHASE_TRANSITIONS, WORK_TRANSITIONS, Phase, WorkStatus
 from bosun.mergequeue.records import (
@@ -48,8 +48,6 @@ def transition(
         **changes,
     )
     if not tx.run("mq_update", id=request.id, old_status=str(request.status), **updated.columns()):
-        from bosun.base.errors import Conflict
-
         raise Conflict(f"merge request {request.id} changed meanwhile", "look at it again")
     tx.emit(
         event,

@@ -10,14 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bosun.base.errors import GitError
 from bosun.base.ids import short_id
 from bosun.gitops.git import Git
 from bosun.mergequeue import policy
+from bosun.mergequeue.checkouts import behind_checkouts, repair_behind_checkouts
 from bosun.mergequeue.gates import GateResult, LeaseLost, run_gates
+from bosun.mergequeue.intake import consume_merge_ready
 from bosun.mergequeue.landing import crash_point, land, record_chain, recover
 from bosun.mergequeue.lease import Lease, ensure_target, open_lease
+from bosun.mergequeue.orphans import GateGroups, reap_orphan_gates
 from bosun.mergequeue.outcomes import load, requeue, settle_conflict, settle_failed, transition
-from bosun.mergequeue.queue import ensure_queue_identity, repo_git
+from bosun.mergequeue.queue import MergeQueue, ensure_queue_identity, repo_git
 from bosun.mergequeue.records import MergeRequest, RequestStatus
 from bosun.mergequeue.scratch import Chain, Link, Scratch
 
@@ -50,12 +54,11 @@ def process(
     repo = repo_git(ctx)
     ensure_queue_identity(ctx)
     if intake:
-        from bosun.mergequeue.intake import consume_merge_ready
-
         consume_merge_ready(ctx)
-    from bosun.mergequeue.queue import MergeQueue
-
     targets = [target] if target else MergeQueue(ctx).pending_targets()
+    if not target:  # a checkout left behind by a landing is repaired even with nothing queued
+        behind = {str(d["target"]) for d in behind_checkouts(ctx).values()}
+        targets += sorted(behind.difference(targets))
     return [Processor(ctx, repo, t).run(until_empty=until_empty) for t in targets]
 
 
@@ -77,6 +80,8 @@ class Processor:
             self.report.lease_held_by = self.lease.describe_holder() or "another processor"
             return self.report
         try:
+            self._repair()
+            repair_behind_checkouts(self.ctx, self.repo, self.target)
             self.report.recovered += [r.id for r in recover(self.ctx, self.repo, self.target)]
             while self.process_batch() and until_empty:
                 pass
@@ -88,8 +93,30 @@ class Processor:
 
     # -- one batch ------------------------------------------------------------------------
 
+    def _repair(self) -> None:
+        """Before anything else: end a dead processor's gates, then fix its scratch tree."""
+        killed = reap_orphan_gates(self.ctx, self.target, self.lease.holder, self.scratch.path)
+        done = self.scratch.repair()
+        if killed or done:
+            self._event("merge.scratch_repaired", {"killed_gate_groups": killed, "done": done})
+
     def process_batch(self) -> bool:
-        """Claim and settle one batch; False when nothing was queued."""
+        """Claim and settle one batch; False when nothing was queued, or when git failed in
+        the queue's own machinery: then the batch is queued again (nobody is blamed), the
+        scratch tree is rebuilt, and this run ends."""
+        try:
+            return self._process_batch()
+        except GitError as exc:
+            self._event("merge.infra_error", {"error": exc.message})
+            self.scratch.rebuild()
+            for request in recover(self.ctx, self.repo, self.target):
+                if request.status == RequestStatus.MERGED:
+                    self.report.merged.append(request.id)
+                else:
+                    self.report.requeued.append(request.id)
+            return False
+
+    def _process_batch(self) -> bool:
         tip = self.repo.rev(f"refs/heads/{self.target}")
         batch_id = short_id("mb", 3)
         pending = self._claim(batch_id, tip)
@@ -193,6 +220,7 @@ class Processor:
             env=env,
             flake_retries=self.ctx.config.integer("merge_queue.flake_retries"),
             tick=self.lease.renew,
+            groups=GateGroups(self.ctx, self.target, self.lease.holder, self.scratch.path),
         )
         self._event(
             "merge.gate",

@@ -9,15 +9,20 @@ aborted and reported with the conflicting files, and the chain goes on without i
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bosun.base.errors import GitError
-from bosun.gitops.git import Git, identity_env
+from bosun.gitops.git import Git, failure, identity_env
 from bosun.mergequeue.records import MergeRequest
 
+BLAME_AFTER = 3  # a git error while rebasing a request fails it only on this attempt
+STALE_REF_LOCK_S = 30.0  # git holds a ref lock for milliseconds
 _AUTHOR = re.compile(r"^author (?P<name>.*) <(?P<email>.*)> (?P<date>\d+ [+-]\d{4})$")
 
 
@@ -62,11 +67,47 @@ class Scratch:
             self.repo.run("worktree", "add", "--detach", str(self.path), base)
             self._at, self._junk = base, False
             return []
-        self._abort_leftovers()
+        if not self._abort_leftovers():
+            self.rebuild()
+            return self.prepare(base)
         dirty = self.git.dirty_files()
         if dirty:
             self.checkout(base)
         return dirty
+
+    def repair(self) -> list[str]:
+        """At processor start, holding the lease, with a dead processor's gates ended: remove
+        the lock files it left in the scratch tree's git dir (only ones no live process has
+        open), abort its half-done rebase or merge, and rebuild the tree when that does not
+        leave it usable. Returns what was done, for the event log."""
+        done: list[str] = []
+        gitdir = self._gitdir()
+        if gitdir is not None and gitdir.is_dir():
+            for lock in sorted(gitdir.glob("*.lock")):
+                if not held_open(lock):
+                    lock.unlink(missing_ok=True)
+                    done.append(f"removed stale {lock.name}")
+        common = self.repo.try_run("rev-parse", "--path-format=absolute", "--git-common-dir")
+        if common.ok:  # the target's ref lock: the user's git may take it too, so also by age
+            lock = Path(common.stdout.strip()) / "refs" / "heads" / f"{self.target}.lock"
+            with contextlib.suppress(OSError):
+                if time.time() - lock.stat().st_mtime > STALE_REF_LOCK_S and not held_open(lock):
+                    lock.unlink()
+                    done.append(f"removed stale refs/heads/{self.target}.lock")
+        if not self._registered():
+            return done
+        if not self._abort_leftovers() or not self.git.try_run("status", "--porcelain").ok:
+            self.rebuild()
+            done.append("rebuilt the scratch tree")
+        return done
+
+    def rebuild(self) -> None:
+        """Throw the scratch tree away; the next `prepare` adds it again from scratch."""
+        self.repo.try_run("worktree", "remove", "--force", "--force", str(self.path))
+        if self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+        self.repo.try_run("worktree", "prune")
+        self._at, self._junk = None, False
 
     def checkout(self, commit: str) -> None:
         """Detach at `commit`, discarding anything in the scratch tree (bosun's own files)."""
@@ -90,7 +131,11 @@ class Scratch:
             try:
                 result = self._rebase(head, chain.tip(len(chain.links)))
             except GitError as exc:
-                chain.broken.append((request, f"rebase failed: {exc.message}"))
+                if request.attempts < BLAME_AFTER:
+                    raise  # most likely the scratch tree, not the request: queued again
+                chain.broken.append(
+                    (request, f"rebase failed in {request.attempts} attempts: {exc.message}")
+                )
                 continue
             if isinstance(result, list):
                 chain.conflicts.append((request, result))
@@ -118,8 +163,6 @@ class Scratch:
         if merged.returncode == 1:
             return sorted({line for line in lines[1:] if line})
         if not merged.ok:
-            from bosun.gitops.git import failure
-
             raise failure(merged)
         tree = lines[0].strip()
         if tree == self.repo.tree(onto):
@@ -151,22 +194,22 @@ class Scratch:
         files = self.git.lines("diff", "--name-only", "--diff-filter=U")
         self.git.try_run("rebase", "--abort")
         if not files:  # a failure that is not a conflict: name what git said
-            from bosun.gitops.git import failure
-
             raise failure(attempt)
         return sorted(files)
 
-    def _abort_leftovers(self) -> None:
-        """Abort a rebase or merge a dead processor left half-done in the scratch tree."""
+    def _abort_leftovers(self) -> bool:
+        """Abort a rebase or merge a dead processor left half-done in the scratch tree;
+        False when one is still in progress afterwards (the tree needs a rebuild)."""
         gitdir = self._gitdir()
-        if (
-            gitdir is None
-            or (gitdir / "rebase-merge").exists()
-            or (gitdir / "rebase-apply").exists()
-        ):
+        if gitdir is None:
+            return False
+        if (gitdir / "rebase-merge").exists() or (gitdir / "rebase-apply").exists():
             self.git.try_run("rebase", "--abort")
-        if gitdir is None or (gitdir / "MERGE_HEAD").exists():
+        if (gitdir / "MERGE_HEAD").exists():
             self.git.try_run("merge", "--abort")
+        return not any(
+            (gitdir / name).exists() for name in ("rebase-merge", "rebase-apply", "MERGE_HEAD")
+        )
 
     def _gitdir(self) -> Path | None:
         try:
@@ -181,3 +224,26 @@ class Scratch:
     def _registered(self) -> bool:
         gitdir = self._gitdir()
         return gitdir is not None and (gitdir / "HEAD").is_file()
+
+
+def held_open(path: Path) -> bool:
+    """True when a live process has `path` open (Linux /proc). Without /proc, assume it is:
+    a lock is removed only on positive evidence that nobody holds it."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return True
+    target = str(path.resolve())
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == target:
+                    return True
+            except OSError:
+                continue
+    return False

@@ -45,7 +45,22 @@ GRAPH_ATTRS = VISUAL | {
     "max_node_visits",
     "max_goal_gate_retries",
     "allow_completed_with_failures",
+    "failed_stages_at_exit",
     "stall_timeout",
+    # bosun's own: the runtime preset and merge target of agent nodes (node or graph)
+    "runtime",
+    "merge_target",
+    # model defaults (§8.5: the graph attribute is the stylesheet's fallback)
+    "llm_model",
+    "llm_provider",
+    "reasoning_effort",
+    "max_tokens",
+    # Kilroy's
+    "retries_before_escalation",
+    "provenance_version",
+    "inputs",
+    "outputs",
+    "thread_id",
     "rankdir",
     "splines",
     "nodesep",
@@ -78,6 +93,18 @@ COMMON_NODE_ATTRS = VISUAL | {
     "auto_status",
     "allow_partial",
     "outputs",
+    "merge_target",
+    "question",
+    # Kilroy's, accepted and reported as not used (`accepted_not_used`)
+    "agent_mode",
+    "agent_tool",
+    "loop_id",
+    "loop_count",
+    "loop_max",
+    "loop_until_file",
+    "loop_until_file_contains",
+    "loop_while_outcome",
+    "concurrent_id",
 }
 # every node attribute a node type reads is declared by that type (`NodeKind.attributes`)
 NODE_ATTRS = COMMON_NODE_ATTRS | {a for kind in NODE_TYPES for a in kind.attributes}

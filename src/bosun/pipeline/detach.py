@@ -44,6 +44,7 @@ def launch_detached(
     project: Context | None = None,
     check: Callable[[Path], None] | None = None,
     launched: Callable[[Detached], None] | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> Detached:
     run_id = check_run_id(run_id) if run_id else new_run_id(now)
     if check is not None:  # refuses the graph before anything exists
@@ -65,6 +66,7 @@ def launch_detached(
     ]
     if keep_worktree:
         args.append("--keep-worktree")
+    args.extend(extra_args)
     if project is not None:
         # registered before the child starts, so `bosun run list` sees it at once
         register_run(project, run_id, str(graph.absolute()), str(root), "starting", None, True)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
 
 
 @dataclass(frozen=True)

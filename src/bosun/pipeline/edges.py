@@ -1,8 +1,9 @@
 """Edge selection, a pure function of (edges, outcome, context) → a logged decision.
 
 Order: (1) edges whose condition matches, best by weight desc, target id asc, declaration
-order; (2) the preferred label, normalised, over all edges in declaration order;
-(3) suggested next ids in list order; (4) the highest-weight unconditional edge (target id,
+order; (2) the preferred label, normalised, over unconditional edges in declaration order;
+(3) suggested next ids in list order, over unconditional edges (spec §3.3: a guarded edge
+whose condition is false is never taken); (4) the highest-weight unconditional edge (target id,
 then declaration order, breaking ties); (5) lexical order of target ids among unconditional
 edges. When every edge is conditional and none matched, nothing is selected.
 """
@@ -103,11 +104,11 @@ def select_edge(
         return EdgeDecision(_best(matched), SelectionMethod.CONDITION_MATCH, evaluated)
     if outcome.preferred_label:
         wanted = normalise_label(outcome.preferred_label)
-        for edge in edges:
+        for edge in unconditional:
             if edge.label and normalise_label(edge.label) == wanted:
                 return EdgeDecision(edge, SelectionMethod.PREFERRED_LABEL, evaluated)
     for next_id in outcome.suggested_next_ids:
-        for edge in edges:
+        for edge in unconditional:
             if edge.target == next_id:
                 return EdgeDecision(edge, SelectionMethod.SUGGESTED_NEXT_IDS, evaluated)
     if not unconditional:

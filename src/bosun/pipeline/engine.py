@@ -11,9 +11,9 @@ from pathlib import Path
 from bosun.base.clock import iso
 from bosun.base.durations import parse_duration
 from bosun.base.errors import InvalidInput
-from bosun.pipeline.edges import select_edge
+from bosun.pipeline.edges import EdgeDecision, SelectionMethod, select_edge
 from bosun.pipeline.executor import NodeExecutor, RunEnv, apply_outcome
-from bosun.pipeline.gates import retry_target, unsatisfied_gates
+from bosun.pipeline.gates import ExitPolicy, exit_policy, retry_target, unsatisfied_gates
 from bosun.pipeline.graph import Edge, Node
 from bosun.pipeline.handlers.base import BranchResult, CancelToken, RunContext
 from bosun.pipeline.nodetypes import NodeType
@@ -72,9 +72,17 @@ class Engine:
     # -- events ------------------------------------------------------------------------
     def _emit(self, name: str, /, **data: object) -> None:
         self._last_progress = self.env.clock.monotonic()
+        self.recorder.event(name, **data)
         if name == "human_question":
             self._paused += 1
-        self.recorder.event(name, **data)
+            self.state.waiting_gate = {**data, "asked_at": iso(self.env.clock.now())}
+            self._checkpoint()
+            self.recorder.waiting(self.state.waiting_gate)
+        elif name == "human_answered":
+            self._paused = max(0, self._paused - 1)
+            self.state.waiting_gate = None
+            self._checkpoint()
+            self.recorder.waiting(None)
 
     # -- the run -----------------------------------------------------------------------
     def run(self, resumed: bool = False) -> FinalRecord:
@@ -153,7 +161,8 @@ class Engine:
                 merge_branch=self._merge if self.env.git else None,
             )
             self._record(node, outcome, attempts)
-            self._check_cancel(node_id)
+            self._check_cancel(node_id)  # a canceled stage is not recorded as completed
+            self._checkpoint()  # §3.2 step 5: saved before the next edge is chosen
             state.next_node = self._route(node, outcome)
             self._checkpoint()
 
@@ -172,6 +181,8 @@ class Engine:
         state.completed_nodes.append(node.id)
         state.node_retries[node.id] = attempts - 1
         state.last_outcomes[node.id] = outcome.to_json()
+        line = f"{iso(self.env.clock.now())} {node.id} {outcome.status}"
+        state.logs.append(f"{line}: {outcome.failure_reason}" if outcome.is_failure else line)
         self.ctx.set("completed_nodes", list(state.completed_nodes))
         if not node.kind.pass_through:
             if outcome.status == "fail" and node.id not in state.failed_nodes:
@@ -190,6 +201,13 @@ class Engine:
             self._emit("edge_selected", node_id=node.id, to=outcome.jump_to, method="parallel_join")
             return outcome.jump_to
         decision = select_edge(graph.outgoing(node.id), outcome, self.ctx.snapshot())
+        if (
+            outcome.is_failure
+            and node.kind.failure_needs_condition
+            and decision.method is not SelectionMethod.CONDITION_MATCH
+        ):
+            # a failed gate does not walk on as if nothing happened (spec §3.7)
+            decision = EdgeDecision(None, SelectionMethod.NONE, decision.evaluated)
         self._emit("edge_selected", node_id=node.id, **decision.to_json())
         if decision.edge is not None:
             if decision.edge.loop_restart:
@@ -306,14 +324,23 @@ class Engine:
         return True
 
     def _end_of_graph(self, node_id: str) -> None:
+        """The spec's rule (§3.2): reaching the end is success once the goal gates are
+        satisfied. A graph may ask for more with `failed_stages_at_exit`
+        (`completed_with_failures` or `fail`) when a stage failed on the way."""
         failed = list(self.state.failed_nodes)
-        if failed:
-            allowed = self.env.graph.get("allow_completed_with_failures").lower() == "true"
-            reasons = "; ".join(
-                f"{n}: {self.state.last_outcomes[n].get('failure_reason', '')}" for n in failed
+        policy = exit_policy(self.env.graph)
+        reasons = "; ".join(
+            f"{n}: {self.state.last_outcomes[n].get('failure_reason', '')}" for n in failed
+        )
+        if failed and policy is not ExitPolicy.SUCCEED:
+            status = (
+                FinalStatus.COMPLETED_WITH_FAILURES
+                if policy is ExitPolicy.COMPLETED_WITH_FAILURES
+                else FinalStatus.FAIL
             )
-            status = FinalStatus.COMPLETED_WITH_FAILURES if allowed else FinalStatus.FAIL
             raise _Stop(status, f"reached the end after failed stages: {reasons}", node_id)
+        if failed:
+            self._emit("completed_after_failed_stages", node_id=node_id, failed=failed)
         raise _Stop(FinalStatus.SUCCESS, "", node_id)
 
     # -- files and git -----------------------------------------------------------------

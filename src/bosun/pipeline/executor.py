@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bosun.base.clock import Clock, iso
-from bosun.pipeline.edges import select_edge
+from bosun.pipeline.edges import SelectionMethod, select_edge
 from bosun.pipeline.gitrun import GitRun, parallel_branch
 from bosun.pipeline.graph import Graph, Node
 from bosun.pipeline.handlers.base import (
@@ -202,7 +202,11 @@ class NodeExecutor:
                     )
                 decision = select_edge(env.graph.outgoing(node_id), outcome, ctx.snapshot())
                 self.emit("edge_selected", node_id=node_id, branch=start, **decision.to_json())
-                node_id = decision.edge.target if decision.edge else None
+                needs_condition = outcome.is_failure and node.kind.failure_needs_condition
+                if needs_condition and decision.method is not SelectionMethod.CONDITION_MATCH:
+                    node_id = None  # a failed gate does not walk on (as in the engine)
+                else:
+                    node_id = decision.edge.target if decision.edge else None
             if cancel.cancelled and not outcome.is_failure and node_id not in (join, None):
                 outcome = failure(f"canceled: {cancel.reason}", FailureClass.CANCELED)
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 from bosun.pipeline.graph import Graph, Node
 from bosun.pipeline.outcomes import Outcome
@@ -34,3 +35,22 @@ def retry_target(graph: Graph, node: Node | None) -> str | None:
         if target in graph.nodes:
             return target
     return None
+
+
+class ExitPolicy(StrEnum):
+    """How a run that reaches an exit after a failed stage ends (graph attribute
+    `failed_stages_at_exit`). The spec's rule (§3.2) is `succeed`: only unsatisfied goal
+    gates stop an exit. A graph may ask for more."""
+
+    SUCCEED = "succeed"
+    COMPLETED_WITH_FAILURES = "completed_with_failures"
+    FAIL = "fail"
+
+
+def exit_policy(graph: Graph) -> ExitPolicy:
+    raw = graph.get("failed_stages_at_exit").strip().lower()
+    if raw in ExitPolicy._value2member_map_:
+        return ExitPolicy(raw)
+    if graph.get("allow_completed_with_failures").strip().lower() in ("true", "1", "yes"):
+        return ExitPolicy.COMPLETED_WITH_FAILURES
+    return ExitPolicy.SUCCEED

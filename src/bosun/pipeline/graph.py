@@ -18,7 +18,9 @@ from bosun.pipeline.handlers.registry import (
 )
 from bosun.pipeline.nodetypes import NodeKind, NodeType
 
-Kind = type[NodeKind]  # (inside Node, `type` names the property)
+Kind = type[NodeKind]
+START_IDS = ("start", "Start")
+EXIT_IDS = ("exit", "end")  # (inside Node, `type` names the property)
 
 # NodeType lives in bosun.pipeline.nodetypes; it stays importable from here
 __all__ = ["Edge", "Graph", "Node", "NodeType", "build_graph", "class_name"]
@@ -43,13 +45,21 @@ class Node:
     def declared_type(self) -> str:
         return self.attrs.get("type", "").strip()
 
-    @property
+    @cached_property
     def type(self) -> str:
-        """An explicit, known `type=` wins over the shape; an unknown one falls back to it."""
+        """An explicit, known `type=` wins over the shape; an unknown one falls back to it.
+        A node whose shape selects no special type is the start when its id is `start` or
+        `Start`, an exit when it is `exit` or `end` (spec §3.2, §7.2)."""
         explicit = TYPE_ALIASES.get(self.declared_type)
         if explicit is not None:
             return explicit
-        return SHAPE_TYPES.get(self.shape, DEFAULT_TYPE)
+        by_shape = SHAPE_TYPES.get(self.shape, DEFAULT_TYPE)
+        if by_shape == DEFAULT_TYPE:
+            if self.id in START_IDS:
+                return NodeType.START
+            if self.id in EXIT_IDS:
+                return NodeType.EXIT
+        return by_shape
 
     @property
     def kind(self) -> Kind:
@@ -63,6 +73,12 @@ class Node:
     @property
     def prompt(self) -> str:
         return self.attrs.get("prompt") or self.attrs.get("llm_prompt") or ""
+
+    @property
+    def task(self) -> str:
+        """What an agent node is asked to do: its prompt, else its label, else its id
+        (spec §2.6: the prompt falls back to the label, which defaults to the id)."""
+        return self.prompt or self.label or self.id
 
     def flag(self, key: str) -> bool:
         return self.attrs.get(key, "").strip().lower() in ("true", "1", "yes", "on")
@@ -80,7 +96,7 @@ class Edge:
     def label(self) -> str:
         return self.attrs.get("label", "")
 
-    @property
+    @cached_property
     def condition(self) -> str:
         return self.attrs.get("condition", "").strip()
 

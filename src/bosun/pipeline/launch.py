@@ -4,6 +4,7 @@ after the run directory exists."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -16,6 +17,7 @@ from bosun.base.clock import Clock, SystemClock, iso
 from bosun.base.config import default_config
 from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json, atomic_write_text
+from bosun.pipeline.catalog import load_catalog
 from bosun.pipeline.dot import parse_dot
 from bosun.pipeline.engine import Engine
 from bosun.pipeline.executor import RunEnv
@@ -23,7 +25,8 @@ from bosun.pipeline.gitrun import GitRun, repo_root, run_branch
 from bosun.pipeline.graph import Graph
 from bosun.pipeline.handlers.base import CancelToken
 from bosun.pipeline.handlers.registry import HandlerRegistry, default_registry
-from bosun.pipeline.preflight import PreflightReport, installed_presets, load_catalog, preflight
+from bosun.pipeline.nodetypes import NodeType
+from bosun.pipeline.preflight import PreflightReport, installed_presets, preflight
 from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.rundir import (
     FinalRecord,
@@ -36,6 +39,8 @@ from bosun.pipeline.rundir import (
     read_final,
 )
 from bosun.pipeline.state import RunState
+from bosun.pipeline.stylesheet import resolve_model
+from bosun.pipeline.transforms import apply_prompt_files
 from bosun.pipeline.validate import errors, validate
 
 if TYPE_CHECKING:
@@ -72,6 +77,12 @@ class RunOptions:
     cancel: CancelToken = field(default_factory=CancelToken)
     keep_worktree: bool = False
     use_git: bool = True
+    strict_models: bool = False  # a model missing from the catalog is an error, not a warning
+
+    @property
+    def project_home(self) -> Path | None:
+        paths = self.project.paths if self.project is not None else None
+        return paths.home if paths is not None else None
 
     def settings(self) -> dict[str, Any]:
         if self.config is None:
@@ -89,8 +100,23 @@ def read_graph(path: Path) -> tuple[str, Graph]:
     return text, parse_dot(text, str(path))
 
 
-def run_preflight(graph: Graph, settings: dict[str, Any]) -> PreflightReport:
-    return preflight(graph, load_catalog(settings.get("model_catalog") or ""), installed_presets())
+def run_preflight(
+    graph: Graph,
+    settings: dict[str, Any],
+    project_home: Path | None = None,
+    strict_models: bool = False,
+) -> PreflightReport:
+    catalog = load_catalog(settings.get("model_catalog") or "", project_home)
+    return preflight(graph, catalog, installed_presets(), strict_models)
+
+
+def resolved_models(graph: Graph) -> dict[str, dict[str, str]]:
+    """Each agent node's provider, model and reasoning effort, with their sources."""
+    return {
+        node.id: resolve_model(graph, node)
+        for node in graph.nodes.values()
+        if node.type == NodeType.AGENT
+    }
 
 
 def _env(opts: RunOptions, run_id: str, graph: Graph, git: GitRun | None) -> RunEnv:
@@ -158,6 +184,9 @@ def start_run(
             _early_final(rundir, opts.project, f"validation: {exc.message}", started, opts.clock)
             raise RunRefused(exc.message, exc.hint) from exc
         atomic_write_text(rundir.graph_copy, text)
+        manifest = json.loads(rundir.manifest.read_text(encoding="utf-8"))
+        manifest["models"] = resolved_models(graph)
+        atomic_write_json(rundir.manifest, manifest)
         problems = errors(validate(graph))
         if problems:
             summary = "; ".join(f"[{d.rule}] {d.message}" for d in problems[:5])
@@ -173,8 +202,9 @@ def start_run(
                 f"run `bosun run validate {graph_path}` for the fixes",
             )
         try:
+            graph = apply_prompt_files(graph)
             settings = opts.settings()
-            report = run_preflight(graph, settings)
+            report = run_preflight(graph, settings, opts.project_home, opts.strict_models)
             atomic_write_json(rundir.preflight_report, report.to_json())
             if not report.ok:
                 _early_final(rundir, opts.project, report.failure, started, opts.clock)
@@ -264,6 +294,7 @@ def resume_run(logs_root: Path, opts: RunOptions) -> FinalRecord:
                     "resume the directory the run was started in",
                 )
             text, graph = read_graph(base.graph_copy)
+            graph = dataclasses.replace(graph, source=str(manifest["graph"]))
             problems = errors(validate(graph))
             if problems:
                 raise InvalidInput(
@@ -287,6 +318,7 @@ def resume_run(logs_root: Path, opts: RunOptions) -> FinalRecord:
                     f"checkpoint next node {state.next_node!r} is not in the graph",
                     "the run's graph copy was changed",
                 )
+            graph = apply_prompt_files(graph)
             if previous is not None:
                 os.replace(base.base / "final.json", base.base / "final.previous.json")
             rundir = base

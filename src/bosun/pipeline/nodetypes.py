@@ -27,6 +27,7 @@ class NodeType(StrEnum):
     HUMAN = "wait.human"
     PARALLEL = "parallel"
     FAN_IN = "parallel.fan_in"
+    MANAGER_LOOP = "stack.manager_loop"
 
 
 class Retry(StrEnum):
@@ -52,3 +53,5 @@ class NodeKind:
     # a deterministic failure with no matching edge ends the run instead of jumping to the
     # retry target
     deterministic_failure_ends_run: ClassVar[bool] = False
+    # a failure follows only edges whose condition matches it, never an unconditional one
+    failure_needs_condition: ClassVar[bool] = False

@@ -1,56 +1,26 @@
-"""Preflight: before any node runs, every agent node's llm_provider/llm_model pair must be
-in the pinned model catalog (or the file named by pipeline.model_catalog) and served by a
-runtime preset. The result is written to preflight_report.json."""
+"""Preflight: before any node runs, every agent node's resolved provider and model (node
+attribute > stylesheet > graph attribute; a missing provider is inferred from the model id)
+is checked against the model catalog (`bosun.pipeline.catalog`) and the runtime presets.
+
+A provider nobody serves is an error. A model the catalog does not list is a warning (the
+catalog may be older than the model), or an error under `--strict-models`. The result is
+written to preflight_report.json.
+"""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bosun.base.errors import ConfigError
+from bosun.pipeline.catalog import PINNED, Catalog, load_catalog
 from bosun.pipeline.graph import Graph
 from bosun.pipeline.nodetypes import NodeType
+from bosun.pipeline.stylesheet import resolve_model
 
-PINNED = Path(__file__).with_name("model_catalog.toml")
+__all__ = ["PINNED", "Catalog", "PreflightReport", "installed_presets", "load_catalog", "preflight"]
+
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "runtime" / "presets"
-
-
-@dataclass(frozen=True)
-class Catalog:
-    path: str
-    version: str
-    providers: dict[str, dict[str, list[str]]]
-    aliases: dict[str, str]
-
-    def provider(self, name: str) -> str:
-        key = name.strip().lower()
-        return self.aliases.get(key, key)
-
-
-def load_catalog(path: str | Path = "") -> Catalog:
-    file = Path(path) if path else PINNED
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"model catalog {file} cannot be read: {exc}",
-            "fix the file or unset pipeline.model_catalog",
-        ) from exc
-    providers = {
-        str(name): {
-            "models": [str(m) for m in spec.get("models", [])],
-            "presets": [str(p) for p in spec.get("presets", [])],
-        }
-        for name, spec in dict(data.get("providers", {})).items()
-    }
-    return Catalog(
-        str(file),
-        str(data.get("version", "")),
-        providers,
-        {str(k): str(v) for k, v in dict(data.get("aliases", {})).items()},
-    )
 
 
 def installed_presets(directory: Path = PRESETS_DIR) -> set[str] | None:
@@ -75,22 +45,30 @@ class PreflightReport:
         bad = [c for c in self.checks if not c["ok"]]
         return "preflight: " + "; ".join(c["message"] for c in bad) if bad else ""
 
+    @property
+    def warnings(self) -> list[str]:
+        return [c["message"] for c in self.checks if c["ok"] and c.get("warning")]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "catalog": self.catalog,
             "checks": self.checks,
             "failure_reason": self.failure,
+            "warnings": self.warnings,
         }
 
 
-def preflight(graph: Graph, catalog: Catalog, presets: set[str] | None) -> PreflightReport:
+def preflight(
+    graph: Graph, catalog: Catalog, presets: set[str] | None, strict_models: bool = False
+) -> PreflightReport:
     report = PreflightReport(catalog.path)
     for node in graph.nodes.values():
         if node.type != NodeType.AGENT:
             continue
-        raw_provider = node.get("llm_provider") or graph.get("llm_provider")
-        model = (node.get("llm_model") or graph.get("llm_model")).strip()
+        resolved = resolve_model(graph, node)
+        raw_provider = resolved.get("llm_provider", "")
+        model = resolved.get("llm_model", "")
         if not raw_provider and not model:
             continue
         provider = catalog.provider(raw_provider) if raw_provider else ""
@@ -99,23 +77,29 @@ def preflight(graph: Graph, catalog: Catalog, presets: set[str] | None) -> Prefl
             name: str,
             ok: bool,
             message: str,
+            warning: bool = False,
             node_id: str = node.id,
-            prov: str = provider,
-            mod: str = model,
+            provider: str = provider,
+            model: str = model,
         ) -> None:
             report.checks.append(
                 {
                     "node": node_id,
                     "check": name,
-                    "provider": prov,
-                    "model": mod,
+                    "provider": provider,
+                    "model": model,
                     "ok": ok,
+                    "warning": warning,
                     "message": message,
                 }
             )
 
         if not provider:
-            check("provider_required", False, f"{node.id}: llm_model={model} has no llm_provider")
+            check(
+                "provider_required",
+                False,
+                f"{node.id}: llm_model={model} has no llm_provider and none can be inferred",
+            )
             continue
         spec = catalog.providers.get(provider)
         if spec is None:
@@ -126,11 +110,11 @@ def preflight(graph: Graph, catalog: Catalog, presets: set[str] | None) -> Prefl
             )
             continue
         if model and model not in spec["models"]:
-            check(
-                "model_in_catalog",
-                False,
-                f"{node.id}: llm_provider={provider} model={model} not present in the catalog",
+            message = (
+                f"{node.id}: llm_provider={provider} model={model} not present in the catalog "
+                f"({catalog.path}); update it with `bosun run catalog update --from FILE`"
             )
+            check("model_in_catalog", not strict_models, message, warning=not strict_models)
         else:
             check("model_in_catalog", True, f"{node.id}: {provider}/{model or '(default)'} ok")
         if presets is None:

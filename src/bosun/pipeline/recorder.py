@@ -99,6 +99,21 @@ class Recorder:
 
         self._to_store("node_completed", write)
 
+    def waiting(self, gate: dict[str, Any] | None) -> None:
+        """A human gate started (`run.waiting`, with the question and the choices) or
+        stopped (`run.answered`) waiting; the checkpoint's `waiting_gate` says the same."""
+
+        def write() -> None:
+            assert self.project is not None
+            with self.project.store.transaction() as tx:
+                tx.emit(
+                    "run.waiting" if gate else "run.answered",
+                    self.rundir.run_id,
+                    dict(gate or {}),
+                )
+
+        self._to_store("waiting", write)
+
     def finished(self, record: FinalRecord) -> None:
         """After final.json is on disk: the terminal progress event, then the store."""
         name = "run_completed" if record.status.value == "success" else "run_failed"

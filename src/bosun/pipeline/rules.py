@@ -8,7 +8,7 @@ from bosun.base.errors import InvalidInput
 from bosun.pipeline.attributes import EDGE_ATTRS, GRAPH_ATTRS, NODE_ATTRS, known_attribute
 from bosun.pipeline.conditions import ConditionError, parse_condition
 from bosun.pipeline.diagnostics import Diagnostic, Severity, edge_diagnostic, node_diagnostic
-from bosun.pipeline.gates import retry_target_chain
+from bosun.pipeline.gates import ExitPolicy, exit_policy, retry_target_chain
 from bosun.pipeline.graph import Graph
 from bosun.pipeline.handlers.parallel import JOIN_POLICIES
 from bosun.pipeline.handlers.registry import KINDS, SHAPE_TYPES, TYPE_ALIASES
@@ -38,13 +38,13 @@ def check_structure(graph: Graph) -> list[Diagnostic]:
         )
     for edge in graph.edges:
         for end, role in ((edge.source, "source"), (edge.target, "target")):
-            if end not in graph.nodes or not graph.nodes[end].declared:
+            if end not in graph.nodes:
                 out.append(
                     edge_diagnostic(
                         "edge_target_exists",
                         E,
                         edge,
-                        f"edge {edge.ref}: {role} {end!r} is not declared as a node",
+                        f"edge {edge.ref}: {role} {end!r} is not a node",
                         f"declare {end} [...] or fix the spelling",
                     )
                 )
@@ -175,18 +175,6 @@ def check_nodes(graph: Graph) -> list[Diagnostic]:
                     'add tool_command="…" (a shell command)',
                 )
             )
-        if kind == NodeType.AGENT and not (
-            node.prompt.strip() or node.get("label").strip() or node.get("prompt_file").strip()
-        ):
-            out.append(
-                node_diagnostic(
-                    "prompt_required",
-                    E,
-                    node,
-                    f"agent node {node.id!r} has no prompt",
-                    'add prompt="…" (or a label)',
-                )
-            )
         for key in ("timeout", "human.timeout"):
             if key in node.attrs:
                 try:
@@ -216,10 +204,22 @@ def check_nodes(graph: Graph) -> list[Diagnostic]:
             out.append(
                 node_diagnostic(
                     "join_policy",
+                    W,
+                    node,
+                    f"unknown join_policy {node.get('join_policy')!r} on {node.id!r}: "
+                    "runs as wait_all (every branch must succeed for success)",
+                    "use one of: " + ", ".join(JOIN_POLICIES),
+                )
+            )
+        if kind == NodeType.MANAGER_LOOP:
+            out.append(
+                node_diagnostic(
+                    "manager_loop_unsupported",
                     E,
                     node,
-                    f"unknown join_policy {node.get('join_policy')!r} on {node.id!r}",
-                    "use one of: " + ", ".join(JOIN_POLICIES),
+                    f"node {node.id!r} is a manager loop (shape=house, spec §4.11): "
+                    "not supported by bosun yet",
+                    "supervise the child pipeline with a tool node running `bosun run CHILD.dot`",
                 )
             )
         for key in ("retry_target", "fallback_retry_target"):
@@ -282,6 +282,7 @@ def check_nodes(graph: Graph) -> list[Diagnostic]:
 
 def check_edges(graph: Graph) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    exit_policy_set = exit_policy(graph) != ExitPolicy.SUCCEED
     for edge in graph.edges:
         for key in edge.attrs:
             if not known_attribute(key, EDGE_ATTRS):
@@ -321,15 +322,18 @@ def check_edges(graph: Graph) -> list[Diagnostic]:
             and target.type == NodeType.EXIT
             and not edge.condition
             and source.kind.can_fail
+            and not source.kind.pass_through
+            and not exit_policy_set
         ):
             out.append(
                 edge_diagnostic(
                     "terminal_condition_edge",
-                    E,
+                    W,
                     edge,
                     f"unconditional edge {edge.ref} into an exit from a node that can "
-                    "fail: a failure would end the run at the exit",
-                    'add condition="outcome=success" and route failures elsewhere',
+                    "fail: if it fails, the run still ends at the exit with success (§3.2)",
+                    'add condition="outcome=success", or set the graph attribute '
+                    "failed_stages_at_exit=fail (or completed_with_failures)",
                 )
             )
         if edge.loop_restart and "transient_infra" not in edge.condition:

@@ -95,9 +95,21 @@ def run_status(base: Path) -> dict[str, Any]:
         "next_node": checkpoint.get("next_node"),
         "completed_nodes": checkpoint.get("completed_nodes", []),
         "restart_count": checkpoint.get("restart_count", 0),
+        "waiting_for_human": waiting_gate(base) if final is None else None,
         "last_event": last_event,
         "final": final,
     }
+
+
+def waiting_gate(base: Path) -> dict[str, Any] | None:
+    """The human gate a run waits at — `{node_id, question, choices, keys, default, timeout,
+    asked_at}` — or None. Any status view calls this with the run directory."""
+    checkpoint = _json(base / "checkpoint.json")
+    current = Path(checkpoint.get("logs_root") or base)
+    if current != base:
+        checkpoint = _json(current / "checkpoint.json") or checkpoint
+    gate = checkpoint.get("waiting_gate")
+    return gate if isinstance(gate, dict) and read_final(base) is None else None
 
 
 def _last_line(path: Path) -> dict[str, Any] | None:

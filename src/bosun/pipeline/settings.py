@@ -56,7 +56,8 @@ declare(
         "pipeline.model_catalog",
         "str",
         "",
-        "path of a model catalog TOML replacing the pinned one for preflight",
+        "model catalog file for preflight (bosun TOML/JSON or LiteLLM JSON); default: the "
+        "project copy from `bosun run catalog update`, else the pinned one",
     ),
     Setting(
         "pipeline.stop_grace",

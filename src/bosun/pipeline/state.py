@@ -30,6 +30,11 @@ class RunState:
     base_logs_root: str = ""
     started_at: str | None = None
     timestamp: str | None = None
+    # spec §5.3: the run log, one line per completed stage ("<ts> <node> <status>[: reason]")
+    logs: list[str] = field(default_factory=list)
+    # the human gate the run waits at: {node_id, question, choices, keys, default, timeout,
+    # asked_at}; None when it waits for nobody
+    waiting_gate: dict[str, Any] | None = None
 
     def outcomes(self) -> dict[str, Outcome]:
         return {k: Outcome.from_json(v) for k, v in self.last_outcomes.items()}

@@ -16,10 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.driver import project_fleet
 from bosun.base.errors import BosunError, Conflict
 from bosun.base.names import split_identity
 from bosun.core.commitments import Commitment, Commitments, CommitmentStatus
 from bosun.sentinel.classifier import Claim, classify_action_claim
+from bosun.sentinel.evidence import default_gatherers
 from bosun.sentinel.followthrough import (
     Action,
     Decision,
@@ -159,8 +161,6 @@ class Sentinel:
     @property
     def gatherers(self) -> Mapping[EvidenceKind, Gatherer]:
         if self._gatherers is None:
-            from bosun.sentinel.evidence import default_gatherers
-
             self._gatherers = default_gatherers(self.ctx)
         return self._gatherers
 
@@ -241,8 +241,6 @@ class Sentinel:
         return done
 
     def _fleet_sender(self) -> NudgeSender:
-        from bosun.agents.driver import project_fleet
-
         fleet = project_fleet(self.ctx)
 
         def send(identity: str, text: str) -> str:

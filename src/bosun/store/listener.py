@@ -16,7 +16,7 @@ class Listener:
     """PostgreSQL LISTEN on a dedicated autocommit connection; `wait` returns on a NOTIFY."""
 
     def __init__(self, url: str, channels: tuple[str, ...] = (CHANNEL, THREADS_CHANNEL)) -> None:
-        import psycopg
+        import psycopg  # lazy: ~200 ms, only on PostgreSQL
 
         self._conn: Any = psycopg.connect(url, autocommit=True, connect_timeout=5)
         for channel in channels:

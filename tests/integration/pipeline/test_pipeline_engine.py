@@ -70,14 +70,25 @@ def test_every_edge_decision_is_logged_with_its_method(tmp_path: Path) -> None:
     }
 
 
-def test_reaching_an_exit_after_a_failed_stage_is_not_success(tmp_path: Path) -> None:
+def test_spec_3_2_reaching_an_exit_after_a_failed_stage_succeeds_unless_the_graph_asks(
+    tmp_path: Path,
+) -> None:
     text = OK.replace("echo hello; echo oops >&2", "exit 3")
     record, base = run(tmp_path, text)
+    assert record.status.value == "success"  # the spec's rule: only goal gates stop an exit
+    assert "completed_after_failed_stages" in names(base)
+    strict = text.replace("digraph G {", "digraph G { failed_stages_at_exit=fail")
+    record, base = run(tmp_path, strict, run_id="r2")
     assert record.status.value == "fail"
     assert "reached the end after failed stages" in final(base)["failure_reason"]
     assert "exited with status 3" in final(base)["failure_reason"]
     allowed = text.replace("digraph G {", "digraph G { allow_completed_with_failures=true")
-    record, base = run(tmp_path, allowed, run_id="r2")
+    record, base = run(tmp_path, allowed, run_id="r3")
+    assert record.status.value == "completed_with_failures"
+    marked = text.replace(
+        "digraph G {", "digraph G { failed_stages_at_exit=completed_with_failures"
+    )
+    record, base = run(tmp_path, marked, run_id="r4")
     assert record.status.value == "completed_with_failures"
 
 
@@ -247,7 +258,8 @@ def test_human_gate_takes_a_queued_answer(tmp_path: Path) -> None:
     assert record.status.value == "success"
     ckpt = json.loads((base / "checkpoint.json").read_text())
     assert ckpt["completed_nodes"] == ["start", "ask", "no", "exit"]
-    assert ckpt["context"]["human.gate.selected"] == "no"
+    assert ckpt["context"]["human.gate.selected"] == "N"  # the accelerator key (§4.6)
+    assert ckpt["context"]["human.gate.target"] == "no"
     assert (base / "ask" / "question.json").exists()
 
 

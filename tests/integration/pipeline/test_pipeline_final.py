@@ -89,8 +89,10 @@ def test_preflight_failure_writes_report_and_final_json(tmp_path: Path) -> None:
         "start -> a",
         'a -> exit [condition="outcome=success"]',
     )
+    opts = options(tmp_path)
+    opts.strict_models = True  # without --strict-models an unknown model is a warning
     with pytest.raises(RunRefused):
-        run(tmp_path, text)
+        run(tmp_path, text, opts=opts)
     base = tmp_path / "runs" / "r1"
     assert final(base)["failure_reason"].startswith("preflight: ")
     report = json.loads((base / "preflight_report.json").read_text())

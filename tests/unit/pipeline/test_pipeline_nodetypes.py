@@ -53,15 +53,16 @@ def test_a_node_type_comes_from_type_then_shape_then_the_default() -> None:
 def test_traits_come_from_the_node_type() -> None:
     kinds = {nid: G.nodes[nid].kind for nid in G.nodes}
     assert kinds["t"].retry is Retry.ANY_FAILURE
+    assert kinds["h"].retry is Retry.ANY_FAILURE  # a gate timeout is RETRY (spec §4.6)
     assert kinds["a"].retry is Retry.BY_CLASS
     assert {nid for nid, k in kinds.items() if k.retry is Retry.NEVER} == {
         "s",
         "e",
         "c",
-        "h",
         "p",
         "f",
     }
+    assert {nid for nid, k in kinds.items() if k.failure_needs_condition} == {"h"}
     assert {nid for nid, k in kinds.items() if not k.can_fail} == {"s", "e"}
     assert {nid for nid, k in kinds.items() if k.pass_through} == {"c"}
 

@@ -39,10 +39,20 @@ def test_terminal_node_required() -> None:
     assert found["terminal_node"][0].severity is Severity.ERROR
 
 
-def test_edge_target_must_be_declared() -> None:
-    found = rules(OK.replace("start -> t", "start -> t\n  start -> tt"))
-    d = found["edge_target_exists"][0]
-    assert d.edge == ("start", "tt") and d.severity is Severity.ERROR and d.fix
+def test_a_node_named_only_by_an_edge_exists_spec_2_13_review() -> None:
+    found = rules(
+        OK.replace("start -> t", 'start -> t\n  t -> tt [condition="outcome=retry"]\n  tt -> exit')
+    )
+    assert "edge_target_exists" not in found
+
+
+def test_edge_target_must_exist_in_a_built_graph() -> None:
+    from bosun.pipeline.graph import Edge, build_graph
+
+    g = parse_dot(OK)
+    built = build_graph("g", {}, g.nodes.values(), [*g.edges, Edge("start", "nowhere", {}, 99)])
+    found = [d for d in validate(built) if d.rule == "edge_target_exists"]
+    assert found[0].edge == ("start", "nowhere") and found[0].severity is Severity.ERROR
 
 
 def test_start_no_incoming_and_exit_no_outgoing() -> None:
@@ -84,17 +94,20 @@ def test_tool_nodes_need_a_command_and_empty_is_not_one() -> None:
     assert found["tool_command_required"][0].node_id == "t"
 
 
-def test_agent_nodes_need_a_prompt() -> None:
+def test_agent_nodes_without_prompt_or_label_warn_spec_7_2_prompt_on_llm_nodes() -> None:
     found = rules(OK.replace('t [shape=parallelogram, tool_command="true"]', "t"))
-    assert found["prompt_required"][0].node_id == "t"
-    assert "prompt_required" not in rules(
-        OK.replace('t [shape=parallelogram, tool_command="true"]', 't [prompt="do it"]')
-    )
+    assert found["prompt_on_llm_nodes"][0].node_id == "t"
+    assert found["prompt_on_llm_nodes"][0].severity is Severity.WARNING
+    for attrs in ('t [prompt="do it"]', 't [label="Do it"]'):
+        assert "prompt_on_llm_nodes" not in rules(
+            OK.replace('t [shape=parallelogram, tool_command="true"]', attrs)
+        )
 
 
 def test_terminal_condition_edge_from_a_node_that_can_fail() -> None:
     found = rules(OK.replace('t -> exit [condition="outcome=success"]', "t -> exit"))
     assert found["terminal_condition_edge"][0].edge == ("t", "exit")
+    assert found["terminal_condition_edge"][0].severity is Severity.WARNING
     assert "terminal_condition_edge" not in rules(OK)  # start -> t is not into an exit
 
 
@@ -150,3 +163,12 @@ def test_diagnostics_serialise_with_rule_severity_message_node_edge_fix() -> Non
     data = d.to_json()
     assert set(data) >= {"rule", "severity", "message", "node_id", "edge", "fix"}
     assert data["node_id"] == "t" and data["severity"] == "error"
+
+
+def test_bosuns_own_attributes_are_not_unknown() -> None:
+    text = OK.replace("digraph {", 'digraph { runtime="sim"; merge_target="main"').replace(
+        "exit [shape=Msquare]",
+        'exit [shape=Msquare]\n  a [prompt="x", runtime="sim", merge_target="main"]\n'
+        '  t -> a [condition="outcome=retry"]\n  a -> exit',
+    )
+    assert "unknown_attribute" not in rules(text)

@@ -138,3 +138,19 @@ def test_event_kinds_map_to_the_panels_that_show_them() -> None:
         "commitments",
         "events",
     } <= set(names)
+
+
+def test_the_runs_panel_shows_a_run_waiting_for_a_person() -> None:
+    from bosun.web.panels.runs import render
+
+    gate = {
+        "node_id": "review_gate",
+        "question": "Review Changes",
+        "choices": ["[A] Approve", "[F] Fix"],
+        "keys": ["A", "F"],
+    }
+    run = {"run_id": "r1", "status": "running", "waiting_for_human": gate, "logs_root": "/x"}
+    html = render({"runs": [run], "selected": {**run, "graph_nodes": None}, "summary": ""})
+    assert "waiting for a person" in html
+    assert "Review Changes" in html and "[F] Fix" in html
+    assert "bosun run answer r1 review_gate CHOICE" in html

@@ -9,6 +9,7 @@ import typer
 from bosun.cli.common import (
     JSON,
     ago,
+    finite,
     output,
     paint_word,
     project,
@@ -194,7 +195,7 @@ def attach(name: str, as_json: bool = JSON) -> None:
 @app.command("stop")
 def stop(
     name: str,
-    grace: float = typer.Option(5.0, "--grace", help="Seconds per step."),
+    grace: float = typer.Option(5.0, "--grace", help="Seconds per step.", callback=finite),
     as_json: bool = JSON,
 ) -> None:
     """Stop the session: interrupt, then terminate, then kill the process group."""

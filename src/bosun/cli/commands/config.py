@@ -15,6 +15,7 @@ def list_(as_json: bool = JSON) -> None:
     import os
 
     from bosun.base.config import all_settings, load_config
+    from bosun.base.dburl import redact_secrets
     from bosun.base.errors import NotAProject
     from bosun.base.paths import find_project
 
@@ -26,7 +27,7 @@ def list_(as_json: bool = JSON) -> None:
     rows = [
         {
             "key": key,
-            "value": config.get(key),
+            "value": redact_secrets(v) if isinstance(v := config.get(key), str) else v,
             "source": config.source(key),
             "default": s.default,
             "type": s.type,

@@ -10,6 +10,9 @@ from typing import Any
 import typer
 
 from bosun.cli.common import JSON, ago, output, paint, project, terminal_width
+from bosun.cli.output import for_terminal
+
+MAX_LIMIT = 1_000_000
 
 
 def _line(event: Any, now: float, width: int | None = None) -> str:
@@ -27,13 +30,19 @@ def _line(event: Any, now: float, width: int | None = None) -> str:
 
 
 def events(
-    since: int = typer.Option(None, "--since", help="Only events after this id."),
+    since: int = typer.Option(
+        None, "--since", min=0, max=2**63 - 1, help="Only events after this id."
+    ),
     kind: str = typer.Option(
         None, "--kind", help="Only this kind; 'hook.' or 'hook*' for a prefix."
     ),
     subject: str = typer.Option(None, "--subject", help="Only events about this subject."),
     limit: int = typer.Option(
-        100, "--limit", help="At most this many (without --since: the last N)."
+        100,
+        "--limit",
+        min=0,
+        max=MAX_LIMIT,
+        help="At most this many (without --since: the last N).",
     ),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events."),
     as_json: bool = JSON,
@@ -58,7 +67,7 @@ def events(
         if subject is not None and event.subject != subject:
             continue
         text = json.dumps(event.to_json()) if as_json else _line(event, ctx.clock.now(), width)
-        sys.stdout.write(text + "\n")
+        sys.stdout.write((text if as_json else for_terminal(text)) + "\n")
         sys.stdout.flush()
 
 

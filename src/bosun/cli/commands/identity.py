@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from bosun.cli import hot
-from bosun.cli.common import JSON, age, output, project, table
+from bosun.cli.common import JSON, age, finite, output, project, table
 
 app = typer.Typer(help="Persistent agent identities (role/name).", no_args_is_help=True)
 
@@ -72,7 +72,10 @@ app.command("update-liveness", help="Alias of `heartbeat`.")(heartbeat)
 @app.command("find-stale")
 def find_stale(
     timeout: float = typer.Option(
-        None, "--timeout", help="Seconds without a heartbeat (default: identity.stale_after, 300)."
+        None,
+        "--timeout",
+        callback=finite,
+        help="Seconds without a heartbeat (default: identity.stale_after, 300).",
     ),
     as_json: bool = JSON,
 ) -> None:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from bosun.cli.common import JSON, output, table
+from bosun.cli.common import JSON, finite, output, table
+from bosun.cli.output import escape_controls
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -118,15 +119,20 @@ def start(
     preflight_only: bool = typer.Option(
         False, "--preflight", help="Only check providers/models, then exit."
     ),
+    strict_models: bool = typer.Option(
+        False,
+        "--strict-models",
+        help="Refuse models missing from the model catalog (default: a warning).",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Run GRAPH (exit 0 only when the run's final status is success)."""
     ctx = _context()
     if preflight_only:
-        _preflight(graph, ctx, logs_root, as_json)
+        _preflight(graph, ctx, logs_root, as_json, strict_models)
         return
     if detach:
-        d = _detach(ctx, graph, run_id, logs_root, keep_worktree)
+        d = _detach(ctx, graph, run_id, logs_root, keep_worktree, strict_models)
         output(
             {
                 "run_id": d.run_id,
@@ -140,20 +146,35 @@ def start(
         return
     from bosun.pipeline.launch import start_run
 
-    record = start_run(graph, _options(ctx, keep_worktree), run_id, logs_root)
+    opts = _options(ctx, keep_worktree)
+    opts.strict_models = strict_models
+    record = start_run(graph, opts, run_id, logs_root)
     _finished(record, as_json)
 
 
 def _detach(
-    ctx: Context | None, graph: Path, run_id: str | None, logs_root: Path | None, keep: bool
+    ctx: Context | None,
+    graph: Path,
+    run_id: str | None,
+    logs_root: Path | None,
+    keep: bool,
+    strict_models: bool = False,
 ) -> Detached:
     """Layer 0: inside a project the chain refuses missing runtimes before anything exists
     and records the launcher once the run process runs."""
     from bosun.pipeline.detach import launch_detached
 
+    extra = ("--strict-models",) if strict_models else ()
     if ctx is None:
         return launch_detached(
-            graph, _runs_dir(ctx), Path.cwd(), time.time(), run_id, logs_root, keep
+            graph,
+            _runs_dir(ctx),
+            Path.cwd(),
+            time.time(),
+            run_id,
+            logs_root,
+            keep,
+            extra_args=extra,
         )
     from bosun.chain.launcher import register_launcher
     from bosun.chain.preflight import check_graph_file
@@ -174,24 +195,33 @@ def _detach(
         project=ctx,
         check=lambda path: check_graph_file(project, path),
         launched=launched,
+        extra_args=extra,
     )
 
 
-def _preflight(graph: Path, ctx: Context | None, logs_root: Path | None, as_json: bool) -> None:
+def _preflight(
+    graph: Path, ctx: Context | None, logs_root: Path | None, as_json: bool, strict: bool
+) -> None:
     from bosun.base.config import default_config
     from bosun.base.paths import atomic_write_json
     from bosun.pipeline.launch import SETTING_KEYS, read_graph, run_preflight
 
     config = ctx.config if ctx else default_config()
     _, parsed = read_graph(graph)
-    report = run_preflight(parsed, {k: config.get(f"pipeline.{k}") for k in SETTING_KEYS})
+    home = ctx.paths.home if ctx is not None and ctx.paths is not None else None
+    settings = {k: config.get(f"pipeline.{k}") for k in SETTING_KEYS}
+    report = run_preflight(parsed, settings, home, strict)
     if logs_root is not None:
         atomic_write_json(logs_root.absolute() / "preflight_report.json", report.to_json())
     output(
         report.to_json(),
         as_json,
         lambda d: "\n".join(
-            [f"{'ok ' if c['ok'] else 'FAIL'} {c['check']}: {c['message']}" for c in d["checks"]]
+            [
+                f"{'FAIL' if not c['ok'] else 'warn' if c.get('warning') else 'ok  '} "
+                f"{c['check']}: {c['message']}"
+                for c in d["checks"]
+            ]
             + [f"preflight {'passed' if d['ok'] else 'failed'}"]
         ),
     )
@@ -205,23 +235,25 @@ def validate_cmd(
 ) -> None:
     """Check GRAPH; exit 2 when there are errors (warnings are only shown)."""
     from bosun.pipeline.launch import read_graph
-    from bosun.pipeline.validate import errors, validate
+    from bosun.pipeline.validate import errors, validate, warnings
 
     _, parsed = read_graph(graph)
     found = validate(parsed)
-    bad = errors(found)
+    bad, warned = errors(found), warnings(found)
+    infos = len(found) - len(bad) - len(warned)
     output(
         {
             "graph": str(graph),
             "ok": not bad,
             "errors": len(bad),
-            "warnings": len(found) - len(bad),
+            "warnings": len(warned),
+            "infos": infos,
             "diagnostics": [d.to_json() for d in found],
         },
         as_json,
         lambda _: "\n".join(
             [d.render(str(graph)) for d in found]
-            + [f"{graph}: {len(bad)} error(s), {len(found) - len(bad)} warning(s)"]
+            + [f"{graph}: {len(bad)} error(s), {len(warned)} warning(s), {infos} info(s)"]
         ),
     )
     if bad:
@@ -270,6 +302,13 @@ def _render_status(d: dict[str, Any]) -> str:
     )
     lines = [f"{k}: {'' if d.get(k) is None else d.get(k)}" for k in keys]
     lines.append("completed: " + " ".join(d.get("completed_nodes") or []))
+    gate = d.get("waiting_for_human")
+    if gate:
+        lines.append(f"waiting for a person at {gate.get('node_id')}: {gate.get('question')}")
+        gate_keys = gate.get("keys") or [""] * len(gate.get("choices") or [])
+        for key, label in zip(gate_keys, gate.get("choices") or [], strict=False):
+            lines.append(f"  [{key}] {label}" if key else f"  {label}")
+        lines.append(f"  answer: bosun run answer {d.get('run_id')} {gate.get('node_id')} CHOICE")
     if d.get("last_event"):
         lines.append(f"last event: {d['last_event'].get('event')} at {d['last_event'].get('ts')}")
     return "\n".join(lines)
@@ -316,7 +355,8 @@ def _follow(base: Path, as_json: bool) -> None:
                 else:
                     ev = json.loads(line)
                     extra = ev.get("node_id") or ev.get("to") or ev.get("status") or ""
-                    sys.stdout.write(f"{ev.get('ts')} {ev.get('event')} {extra}\n")
+                    text = f"{ev.get('ts')} {ev.get('event')} {extra}"
+                    sys.stdout.write(escape_controls(text) + "\n")
             sys.stdout.flush()
         if done:
             return
@@ -354,7 +394,10 @@ def list_(as_json: bool = JSON) -> None:
 def stop(
     run_id: str = typer.Argument(..., help="The run id."),
     grace: float = typer.Option(
-        None, "--grace", help="Seconds to wait after SIGTERM (default pipeline.stop_grace)."
+        None,
+        "--grace",
+        callback=finite,
+        help="Seconds to wait after SIGTERM (default pipeline.stop_grace).",
     ),
     force: bool = typer.Option(False, "--force", help="SIGKILL the run if it outlives --grace."),
     logs_root: Path = typer.Option(None, "--logs-root", help="The run directory."),
@@ -425,6 +468,63 @@ def answer(
         {"run_id": run_id, "node": node, "choice": choice, "file": str(path)},
         as_json,
         f"answered {node}: {choice}",
+    )
+
+
+catalog_app = typer.Typer(
+    no_args_is_help=True, help="The model catalog preflight checks models against."
+)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("update")
+def catalog_update(
+    source: Path = typer.Option(
+        ..., "--from", help="A catalog file: bosun's format (TOML/JSON) or LiteLLM's JSON."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Store FILE as this project's model catalog (.bosun/model_catalog.json)."""
+    from bosun.base.errors import NotAProject
+    from bosun.pipeline.catalog import update_catalog
+
+    ctx = _context()
+    if ctx is None or ctx.paths is None:
+        raise NotAProject(
+            "the model catalog is stored per project",
+            "run this inside a bosun project, or set pipeline.model_catalog to the file",
+        )
+    catalog = update_catalog(source, ctx.paths.home)
+    models = sum(len(p["models"]) for p in catalog.providers.values())
+    output(
+        {
+            "catalog": catalog.path,
+            "version": catalog.version,
+            "providers": len(catalog.providers),
+            "models": models,
+        },
+        as_json,
+        f"model catalog {catalog.path}: {len(catalog.providers)} providers, {models} models",
+    )
+
+
+@catalog_app.command("show")
+def catalog_show(as_json: bool = JSON) -> None:
+    """Show the model catalog in use (setting, project copy, or the pinned one)."""
+    from bosun.base.config import default_config
+    from bosun.pipeline.catalog import load_catalog
+
+    ctx = _context()
+    config = ctx.config if ctx else default_config()
+    home = ctx.paths.home if ctx is not None and ctx.paths is not None else None
+    catalog = load_catalog(str(config.get("pipeline.model_catalog") or ""), home)
+    output(
+        {"path": catalog.path, **catalog.to_json()},
+        as_json,
+        lambda d: "\n".join(
+            [f"catalog: {d['path']} (version {d['version']})"]
+            + [f"{name}: {', '.join(p['models'])}" for name, p in sorted(d["providers"].items())]
+        ),
     )
 
 

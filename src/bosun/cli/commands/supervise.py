@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bosun.base.errors import InvalidInput
-from bosun.cli.common import JSON, identity_arg, output, project, self_identity
+from bosun.cli.common import JSON, finite, identity_arg, output, project, self_identity
 
 
 def supervise(
@@ -35,7 +35,9 @@ def supervise(
 
 
 def stop(
-    timeout: float = typer.Option(15.0, "--timeout", help="Seconds to wait for it to exit."),
+    timeout: float = typer.Option(
+        15.0, "--timeout", help="Seconds to wait for it to exit.", callback=finite
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Stop the running supervisor gracefully (SIGTERM, then wait)."""

@@ -156,7 +156,15 @@ class HandlerContext:
     emit: Emit = no_events
 
     def env(self) -> dict[str, str]:
-        """Environment variables a stage process sees (besides the inherited ones)."""
+        """Environment variables a stage process sees (besides the inherited ones); each
+        `BOSUN_*` name also under Kilroy's `KILROY_*` name, so published prompts and
+        scripts that write `$KILROY_STAGE_STATUS_PATH` run unchanged."""
+        own = self._bosun_env()
+        kilroy = {"KILROY_" + k.removeprefix("BOSUN_"): v for k, v in own.items()}
+        kilroy["KILROY_STAGE_STATUS_FALLBACK_PATH"] = own["BOSUN_STAGE_STATUS_PATH"]
+        return {**kilroy, **own}
+
+    def _bosun_env(self) -> dict[str, str]:
         return {
             "BOSUN_RUN_ID": self.run_id,
             "BOSUN_NODE_ID": self.node.id,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.handlers.base import Handler, HandlerContext
 from bosun.pipeline.handlers.human import HumanGate
+from bosun.pipeline.handlers.manager import ManagerLoop
 from bosun.pipeline.handlers.parallel import FanIn, FanOut
 from bosun.pipeline.handlers.simple import Conditional, Exit, Start
 from bosun.pipeline.handlers.tool import ToolHandler
@@ -34,6 +35,7 @@ NODE_TYPES: tuple[type[NodeKind], ...] = (
     HumanGate,
     FanOut,
     FanIn,
+    ManagerLoop,
 )
 KINDS: dict[str, type[NodeKind]] = {kind.name: kind for kind in NODE_TYPES}
 SHAPE_TYPES: dict[str, str] = {shape: k.name for k in NODE_TYPES for shape in k.shapes}

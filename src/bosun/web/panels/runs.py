@@ -114,7 +114,8 @@ def render(d: Data) -> str:
         [
             f'<a href="?run={esc(r["run_id"])}" data-select-run="{esc(r["run_id"])}">'
             f"{esc(r['run_id'])}</a>",
-            badge(r["status"]),
+            badge(r["status"])
+            + (badge("waiting for a person") if r.get("waiting_for_human") else ""),
             esc(r.get("current_node") or "-"),
             esc(r.get("started_at") or "-"),
             esc(r.get("failure_reason") or ""),
@@ -139,9 +140,27 @@ def render(d: Data) -> str:
             f'<div class="graph" data-graph-run="{esc(chosen)}">'
             f"<h3>{esc(chosen)} {badge(selected['status'])} "
             f"<small>{esc(selected.get('graph') or '')}</small></h3>"
-            f"{_graph_html(selected)}</div>"
+            f"{_gate_html(selected)}{_graph_html(selected)}</div>"
         )
     return "".join(parts)
+
+
+def _gate_html(selected: dict[str, Any]) -> str:
+    """The question a run waits on, its choices, and how to answer."""
+    gate = selected.get("waiting_for_human")
+    if not gate:
+        return ""
+    keys = gate.get("keys") or [""] * len(gate.get("choices") or [])
+    choices = "".join(
+        f"<li>{'[' + esc(k) + '] ' if k else ''}{esc(c)}</li>"
+        for k, c in zip(keys, gate.get("choices") or [], strict=False)
+    )
+    command = f"bosun run answer {selected['run_id']} {gate.get('node_id')} CHOICE"
+    return (
+        f'<div class="waiting-gate"><p>waiting for a person at '
+        f"<b>{esc(gate.get('node_id'))}</b>: {esc(gate.get('question'))}</p>"
+        f"<ul>{choices}</ul><p><code>{esc(command)}</code></p></div>"
+    )
 
 
 PANEL = register(
