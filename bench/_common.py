@@ -24,7 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 OUT_ENV = "BENCH_REPORT_DIR"  # where the report goes; docs/ unless set (run_all --out)
 RUN_ID_ENV = "BENCH_RUN_ID"  # set by run_all so it can tell a fresh entry from an old one
-ORDER = ("store", "runtime", "supervisor", "mergequeue", "pipeline", "chain", "triggers")
+ORDER = (
+    "store", "runtime", "supervisor", "mergequeue", "pipeline", "chain", "triggers", "realcli",
+)  # fmt: skip
 HEADER = "# Benchmarks\n"
 _LOAD_AT_START = os.getloadavg()[0]
 _TARGET = re.compile(r"^(<=|>=|<|>|==)\s*(-?[0-9][0-9_,]*(?:\.[0-9]+)?)$")

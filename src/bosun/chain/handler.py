@@ -4,7 +4,8 @@ Every process that runs a pipeline registers it (`chain_registry()`): `bosun run
 the foreground, the detached run process (which is `bosun run start` again), `bosun run
 resume`, and the demo (through the CLI). The handler checks the run's runtimes
 (preflight), builds the runner's spec, starts the runner, and then answers it until the
-node has an outcome (`bosun.chain.supervision`).
+node has an outcome (`bosun.chain.supervision`). A node whose mode is `headless` runs in
+the CLI's print mode instead (`bosun.chain.headless`); `AgentNodeHandler` picks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import BosunError
+from bosun.chain.headless import HeadlessAgentHandler
+from bosun.chain.models import node_mode
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.handlers.registry import HandlerRegistry, default_registry
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
@@ -26,8 +29,24 @@ NO_PROJECT = "no agent runtime configured"
 def chain_registry() -> HandlerRegistry:
     """The pipeline's own handlers plus the layered chain's agent handler."""
     registry = default_registry()
-    registry.register(AgentNode.name, SupervisedAgentHandler())
+    registry.register(AgentNode.name, AgentNodeHandler())
     return registry
+
+
+class AgentNodeHandler(AgentNode):
+    """Runs an agent node supervised or headless, as its `mode` says (bosun.chain.models)."""
+
+    def __init__(self) -> None:
+        self.supervised = SupervisedAgentHandler()
+        self.headless = HeadlessAgentHandler()
+
+    def run(self, hc: HandlerContext) -> Outcome:
+        config = hc.project.config if hc.project is not None else None
+        try:
+            mode = node_mode(hc.node, hc.graph, config)
+        except BosunError as exc:
+            return failure(exc.message, FailureClass.STRUCTURAL)
+        return (self.headless if mode == "headless" else self.supervised).run(hc)
 
 
 class SupervisedAgentHandler(AgentNode):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import BosunError, InvalidInput
+from bosun.chain.models import node_mode, node_runtime
 from bosun.pipeline.graph import Graph, Node
 from bosun.pipeline.launch import read_graph
 from bosun.pipeline.nodetypes import NodeType
@@ -27,8 +28,9 @@ class ChainPreflightFailed(InvalidInput):
 
 
 def node_preset(node: Node, graph: Graph, config: Config) -> str:
-    """The runtime preset of an agent node: the node's `runtime`, the graph's, the setting."""
-    return (node.get("runtime") or graph.get("runtime") or config.text("chain.runtime")).strip()
+    """The runtime preset of an agent node: the node's `runtime`, the graph's, the setting
+    (or a preset serving the node's llm_provider; see bosun.chain.models)."""
+    return node_runtime(node, graph, config)
 
 
 def runtime_problems(ctx: Context, graph: Graph) -> list[str]:
@@ -39,7 +41,10 @@ def runtime_problems(ctx: Context, graph: Graph) -> list[str]:
         name = node_preset(node, graph, ctx.config)
         try:
             preset = get_preset(name, runtimes)
-            preset.resolve_binary(preset.launch_argv())
+            if node_mode(node, graph, ctx.config) == "headless":
+                preset.resolve_binary(preset.headless_command(""))
+            else:
+                preset.resolve_binary(preset.launch_argv())
         except BosunError as exc:
             problems.append(f"agent node {node.id!r}: {exc.message}")
     return problems

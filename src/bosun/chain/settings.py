@@ -11,6 +11,15 @@ declare(
         "sets `runtime`",
     ),
     Setting(
+        "chain.mode",
+        "str",
+        "supervised",
+        "how an agent node runs when neither the node nor the graph sets `mode`: "
+        "`supervised` (an interactive session under a runner) or `headless` (the CLI's "
+        "print mode, its JSON event stream read by bosun)",
+        choices=("supervised", "headless"),
+    ),
+    Setting(
         "chain.node_timeout",
         "duration",
         3600.0,

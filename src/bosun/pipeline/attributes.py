@@ -77,6 +77,7 @@ GRAPH_ATTRS = VISUAL | {
     "labeljust",
     "context_fidelity_default",
     "context_thread_default",
+    "mode",  # the agent nodes' run mode: supervised | headless (a node's own `mode` wins)
 }
 COMMON_NODE_ATTRS = VISUAL | {
     "shape",

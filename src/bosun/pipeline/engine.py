@@ -3,6 +3,7 @@ in a terminal final.json (written before the terminal event, on every exit path)
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.retry import RestartAction, decide_loop_restart, restart_signature
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir
 from bosun.pipeline.state import RunState
+from bosun.pipeline.toolgroups import kill_recorded_groups
 
 DETERMINISTIC_CYCLE_LIMIT = 3
 
@@ -100,7 +102,8 @@ class Engine:
                 return self._finish(stop.status, stop.reason, stop.node)
             raise AssertionError("the loop ends only by _Stop")
         except Exception as exc:  # noqa: BLE001 - every exit path writes final.json
-            (self.rundir.root / "engine_error.txt").write_text(traceback.format_exc())
+            with contextlib.suppress(OSError):  # a full disk must not cost the final.json
+                (self.rundir.root / "engine_error.txt").write_text(traceback.format_exc())
             return self._finish(
                 FinalStatus.FAIL,
                 f"engine error: {type(exc).__name__}: {exc}",
@@ -356,6 +359,8 @@ class Engine:
     def _finish(self, status: FinalStatus, reason: str, node: str) -> FinalRecord:
         if self.final is not None:
             return self.final
+        with contextlib.suppress(OSError):  # no tool outlives its run
+            kill_recorded_groups(self.rundir.base)
         kept = ""
         if self.env.git is not None and self.worktree is not None:
             try:
@@ -365,7 +370,8 @@ class Engine:
             except Exception as exc:  # noqa: BLE001 - cleanup must not lose final.json
                 kept = f"worktree cleanup failed: {exc}"
         if kept:
-            self.recorder.event("worktree_kept", path=str(self.worktree), reason=kept)
+            with contextlib.suppress(OSError):
+                self.recorder.event("worktree_kept", path=str(self.worktree), reason=kept)
         record = FinalRecord(
             status=status,
             run_id=self.env.run_id,

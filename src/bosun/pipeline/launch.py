@@ -40,6 +40,7 @@ from bosun.pipeline.rundir import (
 )
 from bosun.pipeline.state import RunState
 from bosun.pipeline.stylesheet import resolve_model
+from bosun.pipeline.toolgroups import kill_recorded_groups
 from bosun.pipeline.transforms import apply_prompt_files
 from bosun.pipeline.validate import errors, validate
 
@@ -97,7 +98,13 @@ def read_graph(path: Path) -> tuple[str, Graph]:
         raise NotFound(f"no graph file {path}", "pass the path of a .dot file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read graph {path}: {exc}", "pass a UTF-8 .dot file") from exc
-    return text, parse_dot(text, str(path))
+    try:
+        return text, parse_dot(text, str(path))
+    except RecursionError:
+        raise InvalidInput(
+            f"graph {path} nests subgraphs or attributes too deeply to parse",
+            "flatten the graph: a few levels of subgraph are enough",
+        ) from None
 
 
 def run_preflight(
@@ -225,6 +232,10 @@ def start_run(
         except BosunError as exc:
             _early_final(rundir, opts.project, f"setup: {exc.message}", started, opts.clock)
             raise
+        except Exception as exc:  # every exit path ends in final.json
+            reason = f"setup: {type(exc).__name__}: {exc}"
+            _early_final(rundir, opts.project, reason, started, opts.clock)
+            raise
         engine = Engine(
             _env(opts, run_id, graph, git),
             rundir,
@@ -325,9 +336,17 @@ def resume_run(logs_root: Path, opts: RunOptions) -> FinalRecord:
             if state.logs_root and Path(state.logs_root) != base.base:
                 rundir = RunDir(Path(state.logs_root), base.run_id, opts.clock, base.base)
             atomic_write_text(base.pid_file, f"{os.getpid()}\n")
+            # an orphaned tool of the killed run must be gone before the worktree is touched
+            killed = kill_recorded_groups(base.base)
+            if killed:
+                base.event("orphan_tools_killed", pgids=killed)
             git, worktree, workdir = _git_resume(opts, base, manifest, state)
         except BosunError as exc:
             _early_final(base, opts.project, f"resume: {exc.message}", started, opts.clock)
+            raise
+        except Exception as exc:  # every exit path ends in final.json
+            reason = f"resume: {type(exc).__name__}: {exc}"
+            _early_final(base, opts.project, reason, started, opts.clock)
             raise
         engine = Engine(
             _env(opts, base.run_id, graph, git),
@@ -349,11 +368,18 @@ def _git_resume(
     if not info_file.exists():
         return None, None, workspace
 
-    info = json.loads(info_file.read_text())
-    git = GitRun(Path(info["repo"]))
-    worktree = Path(info["worktree"])
+    try:
+        info = json.loads(info_file.read_text())
+        git = GitRun(Path(info["repo"]))
+        worktree = Path(info["worktree"])
+        branch = str(info["branch"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(
+            f"{info_file} is unreadable or half-written ({exc})",
+            "the run's git state is lost; start the run again",
+        ) from exc
     if not worktree.exists():
-        git.attach_worktree(info["branch"], worktree)
+        git.attach_worktree(branch, worktree)
     if state.git_commit_sha:
         saved = git.reset_to(worktree, state.git_commit_sha, f"{base.run_id}")
         if saved:

@@ -13,7 +13,9 @@ from bosun.base.clock import iso
 from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.paths import atomic_write_json
 from bosun.pipeline.gitrun import GitRun
+from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir, is_locked, read_final
+from bosun.pipeline.toolgroups import kill_recorded_groups
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -65,8 +67,9 @@ def is_bosun_run(pid: int, base: Path, run_id: str) -> bool:
     return run_id in text or str(base) in text or is_locked(base / "run.lock")
 
 
-def run_status(base: Path) -> dict[str, Any]:
-    """Everything `bosun run status` shows, from the run directory alone."""
+def run_status(base: Path, registered: bool = False) -> dict[str, Any]:
+    """Everything `bosun run status` shows, from the run directory alone (`registered`: the
+    store knows the run, so a directory without a live process is a dead run, not unknown)."""
     manifest = _json(base / "manifest.json")
     final = read_final(base)
     checkpoint = _json(base / "checkpoint.json")
@@ -79,7 +82,8 @@ def run_status(base: Path) -> dict[str, Any]:
     elif manifest:
         status = "dead"
     else:
-        status = "starting" if pid_alive(pid) else "unknown"
+        dead = registered or (base / "run.pid").exists()
+        status = "starting" if pid_alive(pid) else "dead" if dead else "unknown"
     current = checkpoint.get("logs_root") or str(base)
     last_event = _last_line(Path(current) / "progress.ndjson")
     return {
@@ -174,16 +178,24 @@ def find_run(run_id: str, runs_dir: Path, project: Context | None = None) -> Pat
 
 
 def stop_run(
-    base: Path, grace: float, force: bool, reason: str = "bosun run stop"
+    base: Path,
+    grace: float,
+    force: bool,
+    reason: str = "bosun run stop",
+    project: Context | None = None,
 ) -> dict[str, Any]:
-    """SIGTERM the run's process (after checking it is one), wait, SIGKILL if forced."""
+    """SIGTERM the run's process (after checking it is one), wait, SIGKILL if forced. A run
+    whose process is gone (killed, or never started because its launcher died) gets its
+    terminal final.json here."""
     manifest = _json(base / "manifest.json")
     run_id = str(manifest.get("run_id") or base.name)
     pid = read_pid(base)
     if read_final(base) is not None:
         return {"run_id": run_id, "stopped": False, "reason": "already finished"}
     if pid is None or not pid_alive(pid):
-        raise InvalidInput(f"run {run_id} has no live process", "nothing to stop")
+        kill_recorded_groups(base)  # what a killed run left behind
+        _final_canceled(base, run_id, manifest, f"{reason}: its process was gone", project)
+        return {"run_id": run_id, "pid": pid, "stopped": True, "killed": False, "dead": True}
     if not is_bosun_run(pid, base, run_id):
         raise InvalidInput(
             f"pid {pid} is not a bosun run (refusing to signal it)", f"check {base / 'run.pid'}"
@@ -206,20 +218,31 @@ def stop_run(
         end = time.monotonic() + 5
         while time.monotonic() < end and pid_alive(pid):
             time.sleep(0.05)
+    if not pid_alive(pid):
+        kill_recorded_groups(base)  # a forced stop leaves no tool behind
     if read_final(base) is None and not pid_alive(pid):
-        RunDir(base.absolute(), run_id).write_final(
-            FinalRecord(
-                FinalStatus.CANCELED,
-                run_id,
-                manifest.get("started_at"),
-                iso(time.time()),
-                f"{reason}: {'SIGKILL' if killed else 'SIGTERM'}",
-                "",
-                0,
-                str(base),
-            )
-        )
+        how = "SIGKILL" if killed else "SIGTERM"
+        _final_canceled(base, run_id, manifest, f"{reason}: {how}", project)
     return {"run_id": run_id, "pid": pid, "stopped": not pid_alive(pid), "killed": killed}
+
+
+def _final_canceled(
+    base: Path, run_id: str, manifest: dict[str, Any], reason: str, project: Context | None
+) -> None:
+    rundir = RunDir(base.absolute(), run_id)
+    record = FinalRecord(
+        FinalStatus.CANCELED,
+        run_id,
+        manifest.get("started_at"),
+        iso(time.time()),
+        reason,
+        "",
+        0,
+        str(base),
+    )
+    rundir.write_final(record)
+    if project is not None:
+        Recorder(rundir, project).finished(record)
 
 
 def prune_runs(runs_dir: Path, project: Context | None = None) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ Built-in presets ship in `bosun/runtime/presets/*.toml`; a project adds or overr
 is a valid override. A file that does not fit the schema is refused with its path and field.
 
 argv words may use placeholders, each filled by bosun and passed as one word (never via a
-shell): {session_id} {prompt} {settings_file} {mcp_config} {python} {shell} {cwd}.
+shell): {session_id} {prompt} {settings_file} {mcp_config} {python} {shell} {cwd} {model}
+{reasoning_effort} (the last two from a pipeline node's resolved llm_model/reasoning_effort).
 """
 
 from __future__ import annotations
@@ -27,7 +28,17 @@ from bosun.runtime.screen import ScreenPatterns
 
 BUILTIN_DIR = Path(__file__).with_name("presets")
 PLACEHOLDERS = frozenset(
-    {"session_id", "prompt", "settings_file", "mcp_config", "python", "shell", "cwd"}
+    {
+        "session_id",
+        "prompt",
+        "settings_file",
+        "mcp_config",
+        "python",
+        "shell",
+        "cwd",
+        "model",
+        "reasoning_effort",
+    }
 )
 
 
@@ -47,8 +58,19 @@ class Preset:
     session_id_args: tuple[str, ...] = setting("words", (), placeholders=True)
     # empty: the CLI cannot resume a conversation
     resume_argv: tuple[str, ...] = setting("words", (), placeholders=True)
-    # print mode for the subprocess driver
+    # added (before the prompt) when a model is chosen, e.g. ["--model", "{model}"]
+    model_argv: tuple[str, ...] = setting("words", (), placeholders=True)
+    # added after model_argv when a reasoning effort is chosen ({reasoning_effort})
+    reasoning_argv: tuple[str, ...] = setting("words", (), placeholders=True)
+    # headless (print) mode: program and options; then model_argv, headless_resume_args
+    # (when resuming) and headless_prompt_args, in that order (see headless_command)
     headless_argv: tuple[str, ...] = setting("words", (), placeholders=True)
+    headless_resume_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    headless_prompt_args: tuple[str, ...] = setting("words", ("{prompt}",), placeholders=True)
+    # how bosun reads a headless run's stdout: the CLI's JSON event stream, or plain text
+    headless_events: str = setting(
+        "str", "text", choices=("claude_stream_json", "codex_json", "gemini_stream_json", "text")
+    )
     hooks: str = setting("str", "none", choices=("claude", "none"))
     hook_args: tuple[str, ...] = setting("words", (), placeholders=True)
     context_source: str = setting("str", "none", choices=("statusline", "sim_file", "none"))
@@ -76,12 +98,14 @@ class Preset:
         prompt: str | None = None,
         settings_file: str | None = None,
         cwd: str = "",
+        model: str | None = None,
+        reasoning_effort: str | None = None,
     ) -> list[str]:
         """The argv that starts a fresh session (before resolving the binary)."""
         words = list(self.argv)
         if session_id and self.session_id_args:
             words += self.session_id_args
-        return self._finish(words, session_id, prompt, settings_file, cwd)
+        return self._finish(words, session_id, prompt, settings_file, cwd, model, reasoning_effort)
 
     def resume(
         self,
@@ -90,6 +114,8 @@ class Preset:
         prompt: str | None = None,
         settings_file: str | None = None,
         cwd: str = "",
+        model: str | None = None,
+        reasoning_effort: str | None = None,
     ) -> list[str]:
         """The argv that resumes conversation `session_id`."""
         if not self.resume_argv:
@@ -98,7 +124,46 @@ class Preset:
                 "restart it fresh (--fresh); the seance prompt carries the state",
                 code="no_resume",
             )
-        return self._finish(list(self.resume_argv), session_id, prompt, settings_file, cwd)
+        words = list(self.resume_argv)
+        return self._finish(words, session_id, prompt, settings_file, cwd, model, reasoning_effort)
+
+    @property
+    def can_run_headless(self) -> bool:
+        return bool(self.headless_argv)
+
+    def headless_command(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        resume_id: str | None = None,
+        cwd: str = "",
+        reasoning_effort: str | None = None,
+    ) -> list[str]:
+        """The argv of one headless (print-mode) run: headless_argv, model_argv (when a
+        model is chosen), reasoning_argv (when an effort is), headless_resume_args (when
+        resuming), headless_prompt_args."""
+        if not self.headless_argv:
+            raise RuntimeFailure(
+                f"runtime preset {self.name!r} has no headless mode",
+                f"set headless_argv in .bosun/runtimes/{self.name}.toml or run the node "
+                'supervised (mode="supervised")',
+                code="no_headless",
+            )
+        if resume_id and not self.headless_resume_args:
+            raise RuntimeFailure(
+                f"runtime preset {self.name!r} cannot resume a headless session",
+                f"set headless_resume_args in .bosun/runtimes/{self.name}.toml",
+                code="no_resume",
+            )
+        words = list(self.headless_argv)
+        words += self.model_argv if model else ()
+        words += self.reasoning_argv if reasoning_effort else ()
+        if resume_id:
+            words += self.headless_resume_args
+        words += self.headless_prompt_args
+        values = self._values(resume_id, prompt, None, cwd, model, reasoning_effort)
+        return [word.format_map(values) for word in words]
 
     def _finish(
         self,
@@ -107,12 +172,28 @@ class Preset:
         prompt: str | None,
         settings_file: str | None,
         cwd: str,
+        model: str | None = None,
+        reasoning_effort: str | None = None,
     ) -> list[str]:
+        words += self.model_argv if model else ()
+        words += self.reasoning_argv if reasoning_effort else ()
         if settings_file and self.hook_args:
             words += self.hook_args
         if prompt and self.prompt_mode == "argument":
             words += self.prompt_args
-        values = {
+        values = self._values(session_id, prompt, settings_file, cwd, model, reasoning_effort)
+        return [word.format_map(values) for word in words]
+
+    @staticmethod
+    def _values(
+        session_id: str | None,
+        prompt: str | None,
+        settings_file: str | None,
+        cwd: str,
+        model: str | None,
+        reasoning_effort: str | None = None,
+    ) -> dict[str, str]:
+        return {
             "session_id": session_id or "",
             "prompt": prompt or "",
             "settings_file": settings_file or "",
@@ -121,8 +202,9 @@ class Preset:
             "python": sys.executable,
             "shell": os.environ.get("SHELL") or "/bin/sh",
             "cwd": cwd,
+            "model": model or "",
+            "reasoning_effort": reasoning_effort or "",
         }
-        return [word.format_map(values) for word in words]
 
     def resolve_binary(self, argv: list[str], path: str | None = None) -> list[str]:
         """argv with its program made absolute (pitfall 11); refuse one not on PATH."""

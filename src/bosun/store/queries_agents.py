@@ -19,6 +19,8 @@ register(
         "AND incarnation = :incarnation AND ended_at IS NULL",
         "agent_session_history": "SELECT * FROM agent_sessions WHERE role = :role AND "
         "name = :name ORDER BY incarnation",
+        "agent_session_adopt_host": "UPDATE agent_sessions SET host = :new_host "
+        "WHERE host = :old_host AND ended_at IS NULL",
         "agent_session_all_current": "SELECT s.* FROM agent_sessions s JOIN ("
         "SELECT role, name, MAX(incarnation) AS inc FROM agent_sessions GROUP BY role, name) m "
         "ON s.role = m.role AND s.name = m.name AND s.incarnation = m.inc ORDER BY s.role, s.name",

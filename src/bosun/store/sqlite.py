@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -249,14 +250,53 @@ def _looks_like_sqlite(file: Path) -> bool:
     return header == b"" or header == b"SQLite format 3\x00"
 
 
+SQLITE_IOERR, SQLITE_FULL = 10, 13
+LOW_FREE_SPACE = 1 << 20  # below this an I/O error on write is most likely a full disk
+
+
+def free_bytes(location: str) -> int | None:
+    """Free space on the filesystem that holds the database (None when unknown)."""
+    try:
+        return shutil.disk_usage(Path(location).absolute().parent).free
+    except OSError:
+        return None
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
 def _translate(exc: sqlite3.Error, location: str) -> StoreError:
     text = str(exc)
+    code = int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     if "not a database" in text or "malformed" in text:
         return CorruptStore(
             f"{location} is corrupt: {text}",
             "restore it from a backup or move it aside; bosun never recreates it",
         )
-    if "unable to open" in text or "readonly" in text or "disk I/O" in text:
+    io_error = code == SQLITE_IOERR or "disk I/O" in text
+    if code == SQLITE_FULL or "disk is full" in text or io_error:
+        free = free_bytes(location) if location != ":memory:" else None
+        room = f"{_size(free)} free" if free is not None else "free space unknown"
+        if (
+            code == SQLITE_FULL
+            or "disk is full" in text
+            or (free is not None and free < LOW_FREE_SPACE)
+        ):
+            return StoreUnavailable(
+                f"the disk holding {location} is full ({room}): {text}",
+                f"free space on the filesystem of {Path(location).absolute().parent}, then retry",
+            )
+        return StoreUnavailable(
+            f"disk I/O error on {location} ({room}): {text}",
+            "check the disk (dmesg) and the permissions of the database and its directory",
+        )
+    if "unable to open" in text or "readonly" in text:
         return StoreUnavailable(f"cannot use database {location}: {text}", "check permissions")
     if "locked" in text or "busy" in text:
         return StoreError(

@@ -167,6 +167,7 @@ class HostLock:
                     self.config,
                     df_output=lambda: self._df(self.path.parent),
                     pid_alive=self._probe,
+                    boot_id=self.boot_id,
                 )
             if not decision.takes:
                 raise self._refuse(previous, decision)
@@ -360,7 +361,44 @@ def audit_acquisition(tx: Tx, acquired: LockAcquired, path: Path, cadence: float
         else "supervisor.lock_acquired"
     )
     tx.emit(kind, acquired.record.hostname, data)
+    adopt_renamed_host(tx, acquired)
     report_guard(tx, "host_lock", acquired.record.hostname, enabled=True, cadence=cadence)
+
+
+def same_host_renamed(previous: LockRecord | None, current: LockRecord) -> bool:
+    """The same boot id under another name is the same host, renamed (positive evidence:
+    the kernel's boot id, not a name)."""
+    return (
+        previous is not None
+        and previous.hostname != current.hostname
+        and bool(previous.boot_id)
+        and previous.boot_id == current.boot_id
+    )
+
+
+def adopt_renamed_host(tx: Tx, acquired: LockAcquired) -> int:
+    """After a host rename, the live sessions recorded under the old name are this host's:
+    record them under the new name, so the supervisor (which watches its own host's
+    sessions) supervises and recovers them. Returns how many were adopted."""
+    previous, current = acquired.previous, acquired.record
+    if previous is None or not same_host_renamed(previous, current):
+        return 0
+    adopted = tx.run(
+        "agent_session_adopt_host", old_host=previous.hostname, new_host=current.hostname
+    )
+    tx.emit(
+        "supervisor.host_renamed",
+        current.hostname,
+        {"old_host": previous.hostname, "boot_id": current.boot_id, "sessions": adopted},
+    )
+    if adopted:
+        log.warning(
+            "host renamed %s -> %s (same boot id): adopted %d session(s)",
+            previous.hostname,
+            current.hostname,
+            adopted,
+        )
+    return adopted
 
 
 def audit_refusal(tx: Tx, refused: HostLockRefused, hostname: str, cadence: float = 1.0) -> None:

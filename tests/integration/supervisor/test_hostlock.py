@@ -322,3 +322,59 @@ def test_an_unwritable_state_directory_is_one_clear_error(tmp_path: Path) -> Non
     blocker.write_text("a file where .bosun/ should be")
     with pytest.raises(OperationFailed, match="cannot open"):
         HostLock(blocker / "supervisor.lock", hostname="host-a").acquire()
+
+
+def _session_on(ctx: Context, name: str, host: str) -> None:
+    with ctx.store.transaction() as tx:
+        tx.run(
+            "agent_session_insert",
+            role="polecat",
+            name=name,
+            incarnation=1,
+            driver="tmux",
+            socket="",
+            session=f"bosun-{name}",
+            target=f"bosun-{name}:0",
+            pid=None,
+            preset="sim",
+            session_id=None,
+            host=host,
+            worktree=None,
+            env="{}",
+            started_at=tx.now,
+        )
+
+
+def _hosts(ctx: Context) -> dict[str, str]:
+    with ctx.store.transaction(write=False) as tx:
+        return {r["name"]: r["host"] for r in tx.all("agent_session_live", host=None)}
+
+
+@pytest.mark.parametrize(("old_boot", "adopted"), [("boot-1", True), ("boot-0", False)])
+def test_after_a_host_rename_the_same_boot_id_adopts_the_old_names_sessions(
+    tmp_path: Path, ctx: Context, old_boot: str, adopted: bool
+) -> None:
+    path = tmp_path / ".bosun" / "supervisor.lock"
+    # a reboot (another boot id) needs the stale heartbeat; the same boot id does not
+    beat = ctx.clock.now() - (30 if adopted else 600)
+    old = LockRecord(dead_pid(), "old-name", old_boot, ctx.clock.now() - 3600, beat)
+    write_record(path, old)
+    _session_on(ctx, "toast", "old-name")
+    _session_on(ctx, "elsewhere", "other-host")
+    lock = HostLock(
+        path, clock=ctx.clock, hostname="new-name", boot_id="boot-1", df=lambda p: LOCAL_DF
+    )
+    acquired = lock.acquire()
+    try:
+        with ctx.store.transaction() as tx:
+            audit_acquisition(tx, acquired, path)
+    finally:
+        lock.release()
+    assert _hosts(ctx) == {
+        "toast": "new-name" if adopted else "old-name",
+        "elsewhere": "other-host",
+    }
+    renamed = ctx.events.since(0, kind="supervisor.host_renamed")
+    assert len(renamed) == int(adopted)
+    if adopted:
+        assert renamed[0].data == {"old_host": "old-name", "boot_id": "boot-1", "sessions": 1}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bosun.base.clock import FakeClock
-from bosun.chain.handler import SupervisedAgentHandler, chain_registry
+from bosun.chain.handler import AgentNodeHandler, chain_registry
 from bosun.pipeline.dot import parse_dot
 from bosun.pipeline.handlers.base import CancelToken, HandlerContext, RunContext
 from bosun.pipeline.handlers.registry import (
@@ -94,5 +94,5 @@ def test_the_pipeline_registers_every_handler_but_the_agent_one(tmp_path: Path) 
 
 def test_the_chain_registers_its_agent_handler() -> None:
     registry = chain_registry()
-    assert isinstance(registry.for_node(G.nodes["a"]), SupervisedAgentHandler)
+    assert isinstance(registry.for_node(G.nodes["a"]), AgentNodeHandler)
     assert registry.registered() == sorted(kind.name for kind in NODE_TYPES)

@@ -143,3 +143,64 @@ def test_cli_lists_and_shows_presets_including_project_overrides(project: Path) 
     broken = _bosun("runtimes", "list", cwd=project)
     assert broken.returncode == 2
     assert "broken.toml: field `description` must be a string" in broken.stderr
+
+
+def test_a_chosen_model_goes_before_the_prompt_in_every_cli_flag_form() -> None:
+    presets = load_presets()
+    claude, codex, gemini = presets["claude"], presets["codex"], presets["gemini"]
+    assert claude.launch_argv(prompt="go", model="sonnet") == ["claude", "--model", "sonnet", "go"]
+    assert codex.launch_argv(prompt="go", model="gpt-5") == ["codex", "-m", "gpt-5", "go"]
+    assert gemini.resume("g-2", model="gemini-2.5-pro") == [
+        "gemini",
+        "--resume",
+        "g-2",
+        "-m",
+        "gemini-2.5-pro",
+    ]
+    assert claude.launch_argv(prompt="go") == ["claude", "go"]  # no model: the CLI's default
+    assert presets["sim"].launch_argv(model="x")[-2:] == ["bosun", "sim-agent"]  # no flag
+
+
+def test_headless_command_orders_options_model_resume_and_prompt() -> None:
+    presets = load_presets()
+    claude = presets["claude"].headless_command("do it", model="opus", resume_id="s-1")
+    assert claude[:5] == ["claude", "-p", "--output-format", "stream-json", "--verbose"]
+    assert claude[-6:] == ["--model", "opus", "--resume", "s-1", "--", "do it"]
+    codex = presets["codex"].headless_command("do it", model="gpt-5", resume_id="t-1")
+    assert codex == [
+        "codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write",
+        "-m", "gpt-5", "resume", "t-1", "do it",
+    ]  # fmt: skip
+    gemini = presets["gemini"].headless_command("do it")
+    assert gemini == ["gemini", "--yolo", "--output-format", "stream-json", "-p", "do it"]
+    assert presets["aider"].headless_command("x")[-2:] == ["--message", "x"]
+    assert presets["claude"].headless_events == "claude_stream_json"
+
+
+def test_headless_mode_and_resume_are_refused_where_a_preset_has_none() -> None:
+    presets = load_presets()
+    with pytest.raises(RuntimeFailure, match="has no headless mode"):
+        presets["sim"].headless_command("x")
+    with pytest.raises(RuntimeFailure, match="cannot resume a headless session"):
+        presets["aider"].headless_command("x", resume_id="s")
+
+
+def test_a_bad_headless_events_format_is_refused_with_the_allowed_ones(tmp_path: Path) -> None:
+    runtimes = tmp_path / "runtimes"
+    runtimes.mkdir()
+    (runtimes / "claude.toml").write_text('headless_events = "xml"\n')
+    with pytest.raises(ConfigError, match="headless_events.*allowed: claude_stream_json"):
+        load_presets(runtimes)
+
+
+def test_a_reasoning_effort_reaches_codex_as_a_config_override() -> None:
+    codex = load_presets()["codex"]
+    assert codex.headless_command("go", model="gpt-5", reasoning_effort="high")[-5:] == [
+        "-m", "gpt-5", "-c", "model_reasoning_effort=high", "go",
+    ]  # fmt: skip
+    assert codex.launch_argv(prompt="go", reasoning_effort="low")[1:3] == [
+        "-c",
+        "model_reasoning_effort=low",
+    ]
+    claude = load_presets()["claude"]
+    assert "high" not in claude.headless_command("go", reasoning_effort="high")  # no flag

@@ -178,3 +178,33 @@ def test_refusals_say_which_condition_failed() -> None:
         pid_alive=Probe(False),
     )
     assert "heartbeat is only 10s old" in fresh.reason
+
+
+def test_the_same_boot_id_under_a_new_name_is_this_host_and_takes_at_once() -> None:
+    record = LockRecord(4242, "old-name", "boot-1", 0.0, 990.0)
+    probed: list[int] = []
+
+    def alive(pid: int) -> bool:
+        probed.append(pid)
+        return False
+
+    decision = decide_takeover(
+        record,
+        "new-name",
+        1000.0,
+        TakeoverConfig(),
+        df_output=lambda: None,  # not even a local disk is needed: the kernel says so
+        pid_alive=alive,
+        boot_id="boot-1",
+    )
+    assert decision.verdict == Verdict.TAKE and "same boot id" in decision.reason
+    other = decide_takeover(
+        record,
+        "new-name",
+        1000.0,
+        TakeoverConfig(),
+        df_output=lambda: None,
+        pid_alive=alive,
+        boot_id="boot-2",
+    )
+    assert other.verdict == Verdict.REFUSE

@@ -81,6 +81,7 @@ def _options(ctx: Context | None, keep_worktree: bool) -> RunOptions:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal ends the run, tools and all
     return opts
 
 
@@ -324,14 +325,21 @@ def status(
     """Show a run's status (from its directory; works while it runs)."""
     from bosun.pipeline.runs import run_status
 
-    base = _locate(run_id, logs_root, _context())
-    if not (base / "manifest.json").exists() and not (base / "run.pid").exists():
+    ctx = _context()
+    base = _locate(run_id, logs_root, ctx)
+    registered = False
+    if ctx is not None:  # a run whose launcher died before the run process is still known
+        with ctx.store.transaction(write=False) as tx:
+            row = tx.one("run_get", run_id=run_id or base.name)
+        registered = row is not None and Path(row["logs_root"]).absolute() == base.absolute()
+    files = ("manifest.json", "run.pid", "final.json")
+    if not registered and not any((base / name).exists() for name in files):
         from bosun.base.errors import NotFound
 
         raise NotFound(f"{base} is not a run directory", "see `bosun run list`")
     if follow:
         _follow(base, as_json)
-    output(run_status(base), as_json, _render_status)
+    output(run_status(base, registered), as_json, _render_status)
 
 
 def _follow(base: Path, as_json: bool) -> None:
@@ -412,7 +420,7 @@ def stop(
         from bosun.base.config import default_config
 
         grace = float((ctx.config if ctx else default_config()).get("pipeline.stop_grace"))
-    result = stop_run(base, grace, force)
+    result = stop_run(base, grace, force, project=ctx)
     output(
         result,
         as_json,

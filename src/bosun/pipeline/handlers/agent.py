@@ -25,5 +25,6 @@ class AgentNode(NodeKind):
         "max_tokens",
         "max_agent_turns",
         "runtime",
+        "mode",
         "escalation_models",
     )

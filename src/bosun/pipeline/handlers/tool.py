@@ -12,12 +12,14 @@ import json
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 from bosun.base.durations import parse_duration
 from bosun.base.errors import InvalidInput
 from bosun.pipeline.handlers.base import HandlerContext
 from bosun.pipeline.nodetypes import NodeKind, NodeType, Retry
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure, success
+from bosun.pipeline.toolgroups import forget, spawn_tool
 
 OUTPUT_LIMIT = 8000
 KILL_GRACE = 2.0
@@ -66,38 +68,48 @@ class ToolHandler(NodeKind):
         out_path, err_path = hc.stage_dir / "stdout.log", hc.stage_dir / "stderr.log"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             try:
-                proc = subprocess.Popen(
-                    ["/bin/sh", "-c", command],
-                    cwd=hc.workdir,
-                    stdout=out,
-                    stderr=err,
-                    stdin=subprocess.DEVNULL,
-                    env={**os.environ, **hc.env()},
-                    start_new_session=True,
+                proc = spawn_tool(
+                    command, hc.rundir.base, hc.workdir, {**os.environ, **hc.env()}, out, err
                 )
             except OSError as exc:
                 return failure(f"cannot start tool_command: {exc}", FailureClass.DETERMINISTIC)
-            started = hc.clock.monotonic()
-            code = None
-            while code is None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    code = proc.wait(timeout=POLL)
-                if code is not None:
-                    break
-                if hc.cancel.cancelled:
-                    kill_group(proc)
-                    return failure(
-                        f"canceled: {hc.cancel.reason}",
-                        FailureClass.CANCELED,
-                        context_updates=self._context(out_path, proc.returncode),
-                    )
-                if hc.clock.monotonic() - started > timeout:
-                    kill_group(proc)
-                    return failure(
-                        f"tool_command timed out after {timeout:g}s",
-                        FailureClass.TRANSIENT_INFRA,
-                        context_updates=self._context(out_path, None),
-                    )
+            try:
+                return self._wait(hc, proc, timeout, out_path, err_path, status_path)
+            finally:
+                # leftovers of the group must not write into the worktree after the node
+                kill_group(proc, grace=0)
+                forget(hc.rundir.base, proc.pid)
+
+    def _wait(
+        self,
+        hc: HandlerContext,
+        proc: subprocess.Popen[bytes],
+        timeout: float,
+        out_path: Path,
+        err_path: Path,
+        status_path: Path,
+    ) -> Outcome:
+        started = hc.clock.monotonic()
+        code = None
+        while code is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = proc.wait(timeout=POLL)
+            if code is not None:
+                break
+            if hc.cancel.cancelled:
+                kill_group(proc)
+                return failure(
+                    f"canceled: {hc.cancel.reason}",
+                    FailureClass.CANCELED,
+                    context_updates=self._context(out_path, proc.returncode),
+                )
+            if hc.clock.monotonic() - started > timeout:
+                kill_group(proc)
+                return failure(
+                    f"tool_command timed out after {timeout:g}s",
+                    FailureClass.TRANSIENT_INFRA,
+                    context_updates=self._context(out_path, None),
+                )
         updates = self._context(out_path, code)
         reported = self._reported(status_path, updates)
         if reported is not None:

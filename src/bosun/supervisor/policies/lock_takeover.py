@@ -120,6 +120,7 @@ def decide_takeover(
     *,
     df_output: Callable[[], str | None],
     pid_alive: Callable[[int], bool],
+    boot_id: str | None = None,
 ) -> TakeoverDecision:
     """Decide about a lock file whose flock we just obtained.
 
@@ -136,6 +137,14 @@ def decide_takeover(
         # The kernel released the flock, so the holder on this host is gone.
         return TakeoverDecision(
             Verdict.TAKE, f"previous holder pid {record.pid} on this host has exited"
+        )
+    if record.boot_id and record.boot_id == boot_id:
+        # The same boot id is the same host under a new name; the flock is free, so the
+        # holder has exited, as on this host.
+        return TakeoverDecision(
+            Verdict.TAKE,
+            f"previous holder pid {record.pid} on this host (renamed from "
+            f"{record.hostname!r}, same boot id) has exited",
         )
     foreign = f"the lock names host {record.hostname!r} (pid {record.pid}), not {hostname!r}"
     if not config.auto_heal_renamed_host:
