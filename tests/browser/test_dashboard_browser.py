@@ -76,7 +76,7 @@ def test_agents_go_red_on_a_crash_and_green_again_after_a_restart(
         bosun(project, "agent", "restart", "toast", env=agent_env)
         page.wait_for_selector(agent_row("toast", "green"), timeout=TIMEOUT_MS)
         cells = page.locator('tr[data-agent="polecat/toast"] td').all_inner_texts()
-        assert cells[7:9] == ["2", "1"]  # incarnation 2, one restart
+        assert cells[8:10] == ["2", "1"]  # incarnation 2, one restart
         assert page.problems == []
     finally:
         assert "Traceback" not in server.stop()
@@ -248,7 +248,7 @@ def test_the_supervisor_restarts_a_crashed_sim_agent_red_then_green(
             timeout=120_000,
         )
         cells = page.locator('tr[data-agent="polecat/toast"] td').all_inner_texts()
-        assert int(cells[7]) >= 2  # a new incarnation
+        assert int(cells[8]) >= 2  # a new incarnation
         assert page.problems == []
     finally:
         err = server.stop()

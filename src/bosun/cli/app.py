@@ -26,7 +26,7 @@ COMMAND_MODULES = {
     "config": "config",
     "dashboard": "dashboard", "demo": "demo", "events": "events", "guards": "guards",
     "hook": "hook", "identity": "identity", "init": "init", "mcp": "mcp",
-    "merge-queue": "merge_queue", "model": "model", "prime": "prime",
+    "merge-queue": "merge_queue", "model": "model", "notify": "notify", "prime": "prime",
     "resume-queue": "resume_queue",
     "run": "run", "runtimes": "runtimes", "sentinel": "sentinel", "signal": "signal",
     "sim-agent": "sim_agent", "supervise": "supervise", "stop": "supervise",

@@ -6,13 +6,17 @@ import typer
 
 from bosun.cli.output import (
     age,
+    ago,
     close_project,
     identity_arg,
     output,
+    paint,
+    paint_word,
     project,
     read_text_arg,
     self_identity,
     table,
+    terminal_width,
     to_data,
 )
 
@@ -20,6 +24,10 @@ __all__ = [
     "JSON",
     "finite",
     "age",
+    "ago",
+    "paint",
+    "paint_word",
+    "terminal_width",
     "close_project",
     "identity_arg",
     "output",

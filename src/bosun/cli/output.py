@@ -1,7 +1,10 @@
-"""What every command shares: the project context, `--json` output, identity arguments.
+"""What every command shares: the project context, `--json` output, identity arguments, and
+text for people: short relative times (`12s ago`; `--json` keeps the full time), colour on a
+terminal (none when piped or under NO_COLOR), and tables that fit the terminal by leaving
+out less important columns, never by cutting a name.
 
 Typer-free and light: the fast path for the commands agents run many times a minute
-(`bosun.cli.fastpath`) imports this module without loading typer or click.
+(`bosun.cli.fastpath`) imports this module without loading typer or click (nor rich).
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def output(value: Any, as_json: bool, text: Callable[[Any], str] | str | None = 
     else:
         rendered = text(value)
     if rendered:
-        sys.stdout.write(escape_controls(rendered.rstrip("\n")) + "\n")
+        sys.stdout.write(for_terminal(rendered.rstrip("\n")) + "\n")
 
 
 # C0 controls but tab and newline, DEL, and the C1 controls (0x80-0x9f, e.g. CSI 0x9b)
@@ -116,16 +119,127 @@ def escape_controls(text: str) -> str:
     return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def table(rows: Iterable[Iterable[Any]], headers: Iterable[str]) -> str:
-    """A plain aligned text table (no colour, so it reads the same in logs and pipes)."""
+def table(
+    rows: Iterable[Iterable[Any]],
+    headers: Iterable[str],
+    *,
+    drop: Iterable[str] = (),
+    width: int | None = None,
+) -> str:
+    """An aligned text table. Cells may be `paint`ed: widths count visible characters.
+
+    When `width` is given (`terminal_width()`), the columns named in `drop` are left out,
+    in that order, until the table fits; no cell is ever cut, so names stay whole.
+    """
     head = [str(h) for h in headers]
     body = [["" if c is None else str(c) for c in row] for row in rows]
     if not body:
         return "(none)"
-    widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
-    return "\n".join(lines)
+    keep = list(range(len(head)))
+    widths = [max(len(h), *(visible_len(r[i]) for r in body)) for i, h in enumerate(head)]
+    for name in drop if width is not None else ():
+        if sum(widths[i] for i in keep) + 2 * (len(keep) - 1) <= (width or 0):
+            break
+        if name in head and head.index(name) in keep:
+            keep.remove(head.index(name))
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(_pad(cells[i], widths[i]) for i in keep).rstrip()
+
+    return "\n".join([line(head), *(line(r) for r in body)])
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell + " " * (width - visible_len(cell))
+
+
+# -- text for people: colour and relative times ---------------------------------------
+
+COLOURS = {
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "blue": "34",
+    "magenta": "35",
+    "cyan": "36",
+    "grey": "90",
+    "bold": "1",
+}
+# Status and screen words coloured the way the TUI and the dashboard colour them.
+WORD_COLOURS = {
+    "active": "green",
+    "busy": "green",
+    "ready": "cyan",
+    "stale": "yellow",
+    "waiting_input": "magenta",
+    "crashed": "red",
+    "quarantined": "red",
+    "escalated": "red",
+    "dead": "red",
+    "not running": "grey",
+    "terminated": "grey",
+    "handed_off": "grey",
+}
+
+
+def colour_enabled(stream: Any = None) -> bool:
+    """Colour only on a terminal, never under NO_COLOR (https://no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream if stream is not None else sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
+# `paint` marks colour with two private-use characters; `for_terminal` turns the marks into
+# escape sequences *after* escaping every control character of the text, so stored text
+# (names, payloads) can never reach the terminal as an escape sequence.
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+_MARK = re.compile(f"{_MARK_OPEN}([0-9]{{1,2}}){_MARK_CLOSE}")
+
+
+def paint(text: str, colour: str | None, enabled: bool | None = None) -> str:
+    """`text` marked for `colour` (a COLOURS name) when colour is on; unchanged otherwise.
+    The marks become colour in `for_terminal` (which `output` applies)."""
+    code = COLOURS.get(colour or "")
+    if code is None or not (colour_enabled() if enabled is None else enabled):
+        return text
+    return f"{_MARK_OPEN}{code}{_MARK_CLOSE}{text}{_MARK_OPEN}0{_MARK_CLOSE}"
+
+
+def for_terminal(text: str) -> str:
+    """Text for the operator's terminal: controls escaped, then `paint`'s marks as colour."""
+    return _MARK.sub(lambda m: f"\033[{m.group(1)}m", escape_controls(text))
+
+
+def paint_word(word: str, enabled: bool | None = None) -> str:
+    """A status or screen word in its colour (see WORD_COLOURS)."""
+    return paint(word, WORD_COLOURS.get(word), enabled)
+
+
+def visible_len(text: str) -> int:
+    """Length as the terminal shows it: colour marks take no room."""
+    return len(_MARK.sub("", text)) if _MARK_OPEN in text else len(text)
+
+
+def terminal_width(stream: Any = None) -> int | None:
+    """The terminal's width when printing to one (COLUMNS wins); None when piped."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    target = stream if stream is not None else sys.stdout
+    try:
+        if not target.isatty():
+            return None
+        return os.get_terminal_size(target.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def ago(seconds: float | None) -> str:
+    """A short relative time: `12s ago`, `5m ago`, `2.5h ago`, `3.0d ago` (`-` when unknown)."""
+    return "-" if seconds is None else age(seconds) + " ago"
 
 
 def age(seconds: float | None) -> str:

@@ -1,5 +1,5 @@
 """The interface composes the supervisor: it builds the loops the supervisor hosts (merge
-queue, trigger worker, sentinel patrol) and gathers and renders `bosun status`.
+queue, trigger worker, sentinel patrol, notifier) and gathers and renders `bosun status`.
 
 The supervisor engine imports no other engine; this module is where they meet. Engine
 modules are imported inside the functions that use them: `bosun.cli.commands.*` are all
@@ -9,9 +9,10 @@ imported for every `bosun` call an agent makes, and must stay light (CLI start-u
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bosun.cli.common import age, table
+from bosun.cli.common import ago, paint, paint_word, table, terminal_width
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -24,6 +25,7 @@ def engine_loops(ctx: Context, *, merge_queue: bool) -> list[BackgroundLoop]:
     """The engines that run beside the supervisor's tick when they are switched on: the
     merge queue, the trigger workers and the action-claim sentinel."""
     # Lazy: engine imports cost CLI start-up time (see the module docstring).
+    from bosun.notify import notify_enabled
     from bosun.sentinel import sentinel_enabled
     from bosun.supervisor.background import StepLoop, WorkerLoop
 
@@ -34,6 +36,8 @@ def engine_loops(ctx: Context, *, merge_queue: bool) -> list[BackgroundLoop]:
         loops.append(WorkerLoop("trigger_workers", _trigger_worker, "trigger-worker"))
     if sentinel_enabled(ctx.config):
         loops.append(StepLoop("sentinel", _sentinel_step))
+    if notify_enabled(ctx.config):
+        loops.append(StepLoop("notifier", _notifier_step(), every=1.0))
     return loops
 
 
@@ -48,6 +52,13 @@ def _sentinel_step(ctx: Context) -> object:
     from bosun.sentinel.service import Sentinel  # lazy: CLI start-up time
 
     return Sentinel(ctx).patrol()
+
+
+def _notifier_step() -> Callable[[Context], object]:
+    """Follow the event log and run `[notify]`'s command and webhook for alerts."""
+    from bosun.notify.engine import NotifyStep  # lazy: CLI start-up time
+
+    return NotifyStep()
 
 
 def _trigger_worker(ctx: Context) -> Worker:
@@ -107,16 +118,18 @@ def render_status(data: dict[str, Any]) -> str:
             (
                 (
                     a["identity"] + (" (crew)" if a["crew"] else ""),
-                    a["status"],
-                    a["state"],
+                    paint_word(a["status"]),
+                    paint_word(a["state"]),
                     a["phase"] or "-",
                     f"{a['context_pct']:.0f}%" if a["context_pct"] is not None else "-",
                     a["incarnation"],
-                    age(a["last_seen_age_s"]),
+                    ago(a["last_seen_age_s"]),
                 )
                 for a in data["agents"]
             ),
             ("AGENT", "STATUS", "SCREEN", "PHASE", "CTX", "INC", "SEEN"),
+            drop=("INC", "CTX", "PHASE"),
+            width=terminal_width(),
         ),
         "",
         "work: " + (", ".join(f"{k} {v}" for k, v in sorted(data["work"].items())) or "none"),
@@ -130,5 +143,5 @@ def render_status(data: dict[str, Any]) -> str:
         "guards: " + ", ".join(f"{g['guard']} {g['posture']}" for g in data["guards"]),
     ]
     if data["attention"]:
-        lines += ["", *(f"ATTENTION: {line}" for line in data["attention"])]
+        lines += ["", *(paint(f"ATTENTION: {line}", "red") for line in data["attention"])]
     return "\n".join(lines)

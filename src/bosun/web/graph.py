@@ -182,7 +182,15 @@ def render_text(graph: RunGraph, why: str = "") -> str:
             + (f" {esc(title)}" if title else "")
             + f" \u2192 {esc(to)}</li>"
         )
-    note = f'<p class="note">text view: {esc(why)}</p>' if why else ""
+    if why and shutil.which("dot") is None:
+        note = (
+            '<p class="note graphviz-missing">Graphviz is not installed, so the graph is shown '
+            "as text. Install it for the drawn graph: <code>apt-get install graphviz</code> "
+            "(Debian, Ubuntu), <code>dnf install graphviz</code> (Fedora) or "
+            "<code>brew install graphviz</code> (macOS), then reload.</p>"
+        )
+    else:
+        note = f'<p class="note">text view: {esc(why)}</p>' if why else ""
     return f'{note}<ol class="graph-text">{"".join(items)}</ol>'
 
 

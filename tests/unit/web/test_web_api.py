@@ -99,10 +99,12 @@ def test_every_panel_returns_its_data_in_the_shapes_of_the_cli(project: Path) ->
     assert agents["crew/ada"]["crew"] is True
     assert agents["polecat/toast"]["phase"] == "assigned"
     assert agents["polecat/toast"]["liveness"] == "red"  # active, but no live session
+    assert agents["polecat/toast"]["attention"]["level"] == "crashing"
     cli_agents = {a["identity"]: a for a in cli(project, "agent", "list")}
-    volatile = {"last_seen_age_s", "state", "liveness", "liveness_reason"}
+    extra = {"liveness", "liveness_reason", "attention", "last_activity_age_s"}
+    volatile = {"last_seen_age_s", "state", *extra}
     for ref, row in agents.items():
-        assert set(row) - {"liveness", "liveness_reason"} == set(cli_agents[ref])
+        assert set(row) - extra == set(cli_agents[ref])
         assert {k: v for k, v in row.items() if k not in volatile} == {
             k: v for k, v in cli_agents[ref].items() if k not in volatile
         }

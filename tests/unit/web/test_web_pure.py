@@ -80,7 +80,7 @@ def test_the_graph_is_svg_with_a_class_per_status_or_text_without_dot(
     assert '\\"hi\\"' in to_dot(graph)
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere: the text view says why
     text = render_graph(RunGraph(nodes=(("x", "<b>", "box"),), edges=(), statuses={}))
-    assert "Graphviz `dot` is not installed" in text
+    assert "Graphviz is not installed" in text and "apt-get install graphviz" in text
     assert (
         'class="st-pending"' in text
         and "&lt;b&gt;" in text
@@ -116,12 +116,13 @@ def test_the_token_is_made_once_with_mode_0600_and_reused(tmp_path: Path) -> Non
 
 def test_event_kinds_map_to_the_panels_that_show_them() -> None:
     kinds = KindMap(all_panels())
-    assert kinds("merge.landed") == {"merge-queue"}
-    assert kinds("run.node_completed") == {"runs"}
-    assert kinds("identity.status") == {"agents", "signals"}
+    assert kinds("merge.landed") == {"merge-queue", "events"}
+    assert kinds("run.node_completed") == {"runs", "events"}
+    assert kinds("identity.status") == {"agents", "signals", "events"}
     assert "recovery" in kinds("supervisor.recovery_escalated")
     assert "agents" in kinds("supervisor.recovery_started")
-    assert kinds("nothing.here") == frozenset()
+    assert "agents" in kinds("claude.notification")  # an agent starts waiting
+    assert kinds("nothing.here") == {"events"}  # the feed goes stale on every event
     names = [p.name for p in all_panels()]
     assert names[0] == "agents" and len(names) == len(set(names))
     assert {

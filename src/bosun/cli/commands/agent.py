@@ -6,7 +6,17 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, age, finite, output, project, read_text_arg, table
+from bosun.cli.common import (
+    JSON,
+    ago,
+    finite,
+    output,
+    paint_word,
+    project,
+    read_text_arg,
+    table,
+    terminal_width,
+)
 
 app = typer.Typer(
     help="Agent sessions: spawn, list, send, nudge, stop, restart.", no_args_is_help=True
@@ -74,18 +84,20 @@ def list_(as_json: bool = JSON) -> None:
                 (
                     v.identity + (" (crew)" if v.crew else ""),
                     v.runtime or "-",
-                    v.status,
-                    v.state,
+                    paint_word(v.status),
+                    paint_word(v.state),
                     v.pid or "-",
                     v.target or "-",
                     v.phase or "-",
                     f"{v.context_pct:.0f}%" if v.context_pct is not None else "-",
                     v.incarnation,
-                    age(v.last_seen_age_s),
+                    ago(v.last_seen_age_s),
                 )
                 for v in vs
             ),
             ("AGENT", "RUNTIME", "STATUS", "SCREEN", "PID", "PANE", "PHASE", "CTX", "INC", "SEEN"),
+            drop=("PANE", "PID", "INC", "RUNTIME", "CTX", "PHASE"),
+            width=terminal_width(),
         ),
     )
 

@@ -9,17 +9,24 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, output, project
-from bosun.cli.output import escape_controls
+from bosun.cli.common import JSON, ago, output, paint, project, terminal_width
+from bosun.cli.output import for_terminal
 
 MAX_LIMIT = 1_000_000
 
 
-def _line(event: Any) -> str:
-    from bosun.base.clock import iso
-
+def _line(event: Any, now: float, width: int | None = None) -> str:
+    """`id  12s ago  kind  subject  data`: on a terminal only the data is shortened to fit,
+    never the kind or the subject (`--json` keeps the full time)."""
     data = json.dumps(event.data, sort_keys=True) if event.data else ""
-    return f"{event.id:>6}  {iso(event.ts)}  {event.kind:<24} {event.subject}  {data}".rstrip()
+    when = ago(max(0.0, now - event.ts))
+    size = 6 + 2 + max(8, len(when)) + 2 + max(24, len(event.kind)) + 1 + len(event.subject)
+    if width is not None and data and size + 2 + len(data) > width:
+        room = width - size - 2
+        data = data[: room - 1] + "\u2026" if room > 8 else ""
+    kind = paint(f"{event.kind:<24}", "blue")
+    head = f"{event.id:>6}  {when:>8}  {kind} {event.subject}"
+    return f"{head}  {paint(data, 'grey')}" if data else head
 
 
 def events(
@@ -47,15 +54,20 @@ def events(
     else:
         batch = ctx.events.since(since, kind=kind, subject=subject, limit=limit)
     if not follow:
-        output(batch, as_json, lambda evs: "\n".join(_line(e) for e in evs) or "(no events)")
+        now, width = ctx.clock.now(), terminal_width()
+        output(
+            batch,
+            as_json,
+            lambda evs: "\n".join(_line(e, now, width) for e in evs) or "(no events)",
+        )
         return
+    width = terminal_width()
     last = batch[-1].id if batch else (since if since is not None else ctx.events.last_id())
     for event in itertools.chain(batch, ctx.events.follow(last, kind=kind)):
         if subject is not None and event.subject != subject:
             continue
-        sys.stdout.write(
-            (json.dumps(event.to_json()) if as_json else escape_controls(_line(event))) + "\n"
-        )
+        text = json.dumps(event.to_json()) if as_json else _line(event, ctx.clock.now(), width)
+        sys.stdout.write((text if as_json else for_terminal(text)) + "\n")
         sys.stdout.flush()
 
 

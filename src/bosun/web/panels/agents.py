@@ -1,12 +1,16 @@
-"""Agents: identity, runtime, status, screen state, liveness colour, hook phase, context %,
+"""Agents: attention level, identity, runtime, status, screen state, hook phase, context %,
 incarnation, restarts; crew marked. The same rows as `bosun agent list --json`, plus
-`liveness` and `liveness_reason`."""
+`attention` (the terminal UI's level, order and reason: `bosun.core.attention`),
+`liveness` and `liveness_reason`. Rows come in attention order; the browser re-sorts them
+(by name, by last activity) and filters them without a round trip."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bosun.core.attention import LABELS
+from bosun.web.attention import agent_attention, attention_config, recorded, sort_key
 from bosun.web.liveness import liveness
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import ago, badge, esc, table
@@ -21,8 +25,15 @@ def agent_rows(view: View) -> list[dict[str, Any]]:
     from bosun.agents.views import agent_views
 
     rows = []
+    rec = recorded(view.ctx, view.fleet)
+    config = attention_config(view.ctx)
+    now = view.now()
+    keyed = []
     for agent in agent_views(view.fleet, probe=view.probe_screens):
         data = agent.to_json()
+        attention, last = agent_attention(agent, rec, config, now)
+        data["attention"] = {"level": attention.label, "rank": attention.rank, "why": attention.why}
+        data["last_activity_age_s"] = max(0.0, now - last)
         colour, why = liveness(
             agent.status,
             agent.state,
@@ -32,7 +43,8 @@ def agent_rows(view: View) -> list[dict[str, Any]]:
         )
         data["liveness"] = str(colour)
         data["liveness_reason"] = why
-        rows.append(data)
+        keyed.append((sort_key(attention, last, agent.identity), data))
+    rows = [data for _, data in sorted(keyed, key=lambda pair: pair[0])]
     return rows
 
 
@@ -40,8 +52,8 @@ def data(view: View, params: Mapping[str, str]) -> Data:
     rows = agent_rows(view)
     counts: dict[str, int] = {}
     for row in rows:
-        counts[row["liveness"]] = counts.get(row["liveness"], 0) + 1
-    summary = " · ".join(f"{n} {c}" for c, n in sorted(counts.items())) or "no agents"
+        counts[row["attention"]["level"]] = counts.get(row["attention"]["level"], 0) + 1
+    summary = " · ".join(f"{counts[x]} {x}" for x in LABELS if x in counts) or "no agents"
     return {"agents": rows, "counts": counts, "summary": summary}
 
 
@@ -55,19 +67,35 @@ def _ctx(pct: float | None) -> str:
     )
 
 
+TOOLBAR = (
+    '<div class="toolbar" data-toolbar="agents">'
+    '<input type="search" class="agent-search" placeholder="search agents" '
+    'aria-label="search agents">'
+    '<label>sort <select class="agent-sort" aria-label="sort agents">'
+    '<option value="attention">attention</option><option value="name">name</option>'
+    '<option value="activity">last activity</option></select></label>'
+    '<span class="shown"></span></div>'
+)
+CALM = frozenset({"working", "idle"})
+
+
 def render(d: Data) -> str:
     rows = d["agents"]
     cells = []
     attrs = []
     for a in rows:
+        level = a["attention"]["level"]
+        why = a["attention"]["why"]
         name = esc(a["identity"]) + (' <span class="crew">crew</span>' if a["crew"] else "")
+        # A status badge never looks calmer than the agent's attention level.
+        status_cls = a["status"] if level in CALM else f"att-{level}"
         cells.append(
             [
-                f'<span class="dot {esc(a["liveness"])}" title="{esc(a["liveness_reason"])}">'
-                f"</span>",
+                f'<span class="dot att-{esc(level)}" title="{esc(why)}"></span>',
                 name,
+                badge(level, f"att-{level}") + f" <small>{esc(why)}</small>",
                 esc(a["runtime"] or "-"),
-                badge(a["status"]),
+                badge(a["status"], status_cls),
                 esc(a["state"]),
                 esc(a["phase"] or "-")
                 + (f" <small>{esc(a['work_id'])}</small>" if a["work_id"] else ""),
@@ -78,15 +106,17 @@ def render(d: Data) -> str:
             ]
         )
         attrs.append(
-            f'data-agent="{esc(a["identity"])}" class="live-{esc(a["liveness"])}" '
+            f'data-agent="{esc(a["identity"])}" class="att-{esc(level)}" '
+            f'data-attention="{esc(level)}" data-rank="{a["attention"]["rank"]}" '
+            f'data-activity="{a["last_activity_age_s"]:.0f}" '
             f'data-liveness="{esc(a["liveness"])}"'
         )
-    return table(
-        ("", "agent", "runtime", "status", "screen", "phase", "context", "inc", "restarts", "seen"),
-        cells,
-        row_attrs=attrs,
-        empty="no agents yet",
-    )
+    headers = (
+        "", "agent", "attention", "runtime", "status", "screen", "phase", "context", "inc",
+        "restarts", "seen",
+    )  # fmt: skip
+    body = table(headers, cells, row_attrs=attrs, empty="no agents yet")
+    return (TOOLBAR + body) if rows else body
 
 
 PANEL = register(
@@ -96,7 +126,16 @@ PANEL = register(
         order=10,
         timely=True,
         wide=True,
-        kinds=("identity.", "agent.", "hook.", "supervisor.recovery", "resume.revived"),
+        kinds=(
+            "identity.",
+            "agent.",
+            "hook.",
+            "supervisor.",
+            "resume.revived",
+            "signal.",
+            "claude.notification",
+            "work.status",
+        ),
         data=data,
         render=render,
     )

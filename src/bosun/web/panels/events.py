@@ -1,5 +1,7 @@
 """The event feed: the newest events of the log (`bosun events --json` rows). Live frames
-prepend to it in the browser; a reload or a reset renders it from here."""
+prepend to it in the browser; a reload or a reset renders it from here, so every event makes
+the cached feed stale (`kinds=("",)`): a reload shows the log as it is now. The browser does
+not refetch it on change frames; it prepends the frame's events instead."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ PANEL = register(
         name="events",
         title="Event feed",
         order=110,
-        kinds=(),
+        kinds=("",),  # every event: the feed is never served stale after a reload
         data=data,
         render=render,
     )

@@ -58,12 +58,57 @@
     if (!old || !fresh) return;
     const oldBody = old.querySelector(".body");
     const scroll = oldBody ? oldBody.scrollTop : 0;
+    // Keep the person's toolbar (search text, focus, sort) across patches.
+    const oldBar = old.querySelector(".toolbar");
+    const freshBar = fresh.querySelector(".toolbar");
+    if (oldBar && freshBar) freshBar.replaceWith(oldBar);
     old.replaceWith(fresh);
+    arrange(fresh);
     const body = fresh.querySelector(".body");
     if (body) body.scrollTop = scroll;
     document.dispatchEvent(new CustomEvent("bosun:patched",
       { detail: { panel: name, version: Number(fresh.dataset.version || 0) } }));
   }
+
+  // The agents table: rows arrive in attention order; sort and filter them in place.
+  const SORTS = {
+    attention: (a, b) => Number(a.dataset.rank) - Number(b.dataset.rank)
+      || Number(b.dataset.activity) - Number(a.dataset.activity)
+      || a.dataset.agent.localeCompare(b.dataset.agent),
+    name: (a, b) => a.dataset.agent.localeCompare(b.dataset.agent),
+    activity: (a, b) => Number(a.dataset.activity) - Number(b.dataset.activity)
+      || a.dataset.agent.localeCompare(b.dataset.agent),
+  };
+
+  function arrange(section) {
+    const bar = section && section.querySelector(".toolbar");
+    const tbody = section && section.querySelector("tbody");
+    if (!bar || !tbody) return;
+    const query = bar.querySelector(".agent-search").value.trim().toLowerCase();
+    const how = bar.querySelector(".agent-sort").value;
+    const rows = Array.from(tbody.rows);
+    rows.sort(SORTS[how] || SORTS.attention);
+    let shown = 0;
+    for (const row of rows) {
+      const hit = !query || row.textContent.toLowerCase().includes(query);
+      row.classList.toggle("filtered", !hit);
+      if (hit) shown++;
+      tbody.appendChild(row);
+    }
+    bar.querySelector(".shown").textContent =
+      query ? shown + " of " + rows.length + " agents" : rows.length + " agents";
+  }
+
+  document.addEventListener("input", (ev) => {
+    if (ev.target instanceof Element && ev.target.closest(".toolbar")) {
+      arrange(ev.target.closest("section[data-panel]"));
+    }
+  });
+  document.addEventListener("change", (ev) => {
+    if (ev.target instanceof Element && ev.target.closest(".toolbar")) {
+      arrange(ev.target.closest("section[data-panel]"));
+    }
+  });
 
   function feed(events) {
     if (!events || !events.length) return;
@@ -142,7 +187,8 @@
       since = String(frame.last_id);
       const last = document.getElementById("last-event");
       if (last) last.textContent = "event #" + frame.last_id;
-      frame.panels.forEach(schedule);
+      // The feed takes the frame's events; it is refetched only on a reset.
+      frame.panels.forEach((name) => { if (name !== "events") schedule(name); });
       feed(frame.events);
     });
     source.addEventListener("tick", (message) => JSON.parse(message.data).panels.forEach(schedule));
@@ -161,5 +207,6 @@
     schedule(section.dataset.panel);
   });
 
+  document.querySelectorAll("section[data-panel]").forEach(arrange);
   connect();
 })();
