@@ -19,6 +19,7 @@ a PostgreSQL store is opened.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import zlib
 from collections.abc import Iterator
@@ -286,6 +287,11 @@ class PostgresStore:
 
     def close(self) -> None:
         if self._conn is not None:
+            # The server frees a closed session's locks only when its backend exits, a moment
+            # later: release them first so the next holder can take them at once.
+            with contextlib.suppress(psycopg.Error):
+                if not self._conn.closed:
+                    self._conn.execute("SELECT pg_advisory_unlock_all()")
             self._conn.close()
 
 
