@@ -39,12 +39,12 @@ _ROOT_OPTIONS = {"-v", "--verbose"}
 
 def build_app(command: str | None = None) -> typer.Typer:
     """The root app with every command, or with only the module that registers `command`."""
-    import importlib
-    import pkgutil
+    import importlib  # lazy: CLI start-up time
+    import pkgutil  # lazy: CLI start-up time
 
-    import typer
+    import typer  # lazy: CLI start-up time
 
-    from bosun.cli import commands
+    from bosun.cli import commands  # lazy: CLI start-up time
 
     app = typer.Typer(
         name="bosun",
@@ -91,9 +91,9 @@ def _command_name(args: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every BosunError becomes one line plus a hint and an exit code."""
-    from bosun.base.errors import BosunError
-    from bosun.cli import fastpath
-    from bosun.cli.output import close_project
+    from bosun.base.errors import BosunError  # lazy: CLI start-up time
+    from bosun.cli import fastpath  # lazy: CLI start-up time
+    from bosun.cli.output import close_project  # lazy: CLI start-up time
 
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:  # the cheapest call of all: no Click tree
@@ -130,11 +130,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
-    import typer
+    import typer  # lazy: CLI start-up time
+
+    # lazy: CLI start-up time
     from click.exceptions import Abort, ClickException, Exit, NoArgsIsHelpError
 
     if "_BOSUN_COMPLETE" in os.environ:  # a shell asks for completions (`bosun completion`)
-        from typer._completion_classes import completion_init
+        from typer._completion_classes import completion_init  # lazy: CLI start-up time
 
         completion_init()
     command = typer.main.get_command(build_app(_command_name(args)))
@@ -154,10 +156,10 @@ def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
 
 def _report(code: str, message: str, hint: str, as_json: bool, verbose: bool) -> None:
     if verbose:
-        import traceback
+        import traceback  # lazy: CLI start-up time
 
         traceback.print_exc()
-    from bosun.base.dburl import redact_secrets
+    from bosun.base.dburl import redact_secrets  # lazy: CLI start-up time
 
     message, hint = redact_secrets(message), redact_secrets(hint)
     if as_json:

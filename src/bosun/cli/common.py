@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import typer
 
 from bosun.cli.output import (
@@ -43,8 +45,6 @@ JSON = typer.Option(False, "--json", help="Print one JSON object or list instead
 
 def finite(value: float | None) -> float | None:
     """Click accepts `nan` and `inf` for a float option; bosun refuses them (exit 2)."""
-    import math
-
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a finite number of seconds")
     return value

@@ -21,7 +21,7 @@ def heartbeat(role: str, name: str, as_json: bool) -> None:
 
 
 def prime(role: str | None, name: str | None, as_json: bool) -> None:
-    from bosun.core.prime import build_prime
+    from bosun.core.prime import build_prime  # lazy: CLI start-up time
 
     ctx = project()
     if role is not None and name is None and "/" in role:
@@ -38,7 +38,7 @@ def checkpoint(role: str, name: str, note: str | None, as_json: bool) -> None:
 
 def signal_send(to: str, kind: str, payload: str | None, sender: str | None,
                 as_json: bool) -> None:
-    from bosun.core.signals import parse_payload
+    from bosun.core.signals import parse_payload  # lazy: CLI start-up time
 
     data = parse_payload(payload)
     if sender is None and (me := self_identity()):

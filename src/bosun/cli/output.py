@@ -32,7 +32,7 @@ def project() -> Context:
     """
     global _context
     if _context is None:
-        from bosun.core.context import open_project
+        from bosun.core.context import open_project  # lazy: CLI start-up time
 
         _context = open_project()
         _implicit_heartbeat(_context)
@@ -50,7 +50,7 @@ def _implicit_heartbeat(ctx: Context) -> None:
     ref = os.environ.get("BOSUN_IDENTITY")
     if not ref or "/" not in ref:
         return
-    from bosun.base.errors import BosunError
+    from bosun.base.errors import BosunError  # lazy: CLI start-up time
 
     role, name = ref.split("/", 1)
     with contextlib.suppress(BosunError):  # an unknown identity must not break the command
@@ -59,13 +59,13 @@ def _implicit_heartbeat(ctx: Context) -> None:
 
 def identity_arg(ref: str | None, role: str | None = None) -> tuple[str, str]:
     """Accept `ROLE NAME` as two arguments or `ROLE/NAME` as one."""
-    from bosun.base.names import check_name, split_identity
+    from bosun.base.names import check_name, split_identity  # lazy: CLI start-up time
 
     if role is not None and ref is not None and "/" not in role:
         return check_name(role, "role"), check_name(ref)
     value = role if ref is None else ref
     if value is None:
-        from bosun.base.errors import InvalidInput
+        from bosun.base.errors import InvalidInput  # lazy: CLI start-up time
 
         raise InvalidInput("no identity given", "give ROLE NAME or ROLE/NAME")
     return split_identity(value)
@@ -75,7 +75,7 @@ def self_identity() -> tuple[str, str] | None:
     ref = os.environ.get("BOSUN_IDENTITY")
     if not ref:
         return None
-    from bosun.base.names import split_identity
+    from bosun.base.names import split_identity  # lazy: CLI start-up time
 
     return split_identity(ref)
 
@@ -264,7 +264,7 @@ def read_text_arg(value: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        from bosun.base.errors import InvalidInput
+        from bosun.base.errors import InvalidInput  # lazy: CLI start-up time
 
         raise InvalidInput(
             f"standard input is not UTF-8 text (bad byte at offset {exc.start})",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 import typer
 
+from bosun.base.config import _toml_value, all_settings
+
 
 def iter_commands(
     command: click.Command, path: tuple[str, ...] = ()
@@ -79,8 +81,6 @@ def _clean(text: str) -> str:
 
 def render_config_reference() -> str:
     """docs/configuration.md: every setting, from the settings registry."""
-    from bosun.base.config import _toml_value, all_settings
-
     lines = [
         "# Configuration reference",
         "",

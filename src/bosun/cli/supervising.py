@@ -27,7 +27,7 @@ def engine_loops(ctx: Context, *, merge_queue: bool) -> list[BackgroundLoop]:
     # Lazy: engine imports cost CLI start-up time (see the module docstring).
     from bosun.notify import notify_enabled
     from bosun.sentinel import sentinel_enabled
-    from bosun.supervisor.background import StepLoop, WorkerLoop
+    from bosun.supervisor.background import StepLoop, WorkerLoop  # lazy: CLI start-up time
 
     loops: list[BackgroundLoop] = []
     if merge_queue:
@@ -65,7 +65,7 @@ def _trigger_worker(ctx: Context) -> Worker:
     # lazy: CLI start-up time
     from bosun.agents.driver import project_fleet
     from bosun.triggers.engine import build_worker
-    from bosun.triggers.fleet_seams import fleet_seams
+    from bosun.triggers.fleet_seams import fleet_seams  # lazy: CLI start-up time
 
     seams = fleet_seams(project_fleet(ctx)) if ctx.paths is not None else None
     return build_worker(ctx, seams, log=lambda line: logger.info("triggers: %s", line))
@@ -76,7 +76,7 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
     # lazy: CLI start-up time
     from bosun.mergequeue.checkouts import checkout_attention
     from bosun.mergequeue.queue import MergeQueue
-    from bosun.supervisor.status import build_status
+    from bosun.supervisor.status import build_status  # lazy: CLI start-up time
 
     counts: dict[str, int] = {}
     for request in MergeQueue(ctx).list(include_finished=True):

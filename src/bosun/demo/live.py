@@ -59,8 +59,8 @@ class LiveView:
 
     def __enter__(self) -> LiveView:
         if self.tty:
-            from rich.console import Console
-            from rich.live import Live
+            from rich.console import Console  # lazy: CLI start-up time
+            from rich.live import Live  # lazy: CLI start-up time
 
             self.live = Live(console=Console(), refresh_per_second=4, transient=False)
             self.live.__enter__()
@@ -97,7 +97,7 @@ class LiveView:
             print(totals, flush=True)
 
     def _table(self, timeline: Timeline, status: dict[str, str]) -> Any:
-        from rich.table import Table
+        from rich.table import Table  # lazy: CLI start-up time
 
         table = Table(title="bosun demo — the fleet", expand=False)
         for column in ("agent", "faults", "session", "state", "work", "recoveries", "merges"):
@@ -119,8 +119,8 @@ class LiveView:
 
 def render_report(report: dict[str, Any]) -> None:
     """The final table (Rich on a terminal, plain text otherwise)."""
-    from rich.console import Console
-    from rich.table import Table
+    from rich.console import Console  # lazy: CLI start-up time
+    from rich.table import Table  # lazy: CLI start-up time
 
     tty = sys.stdout.isatty()
     console = Console(force_terminal=tty, width=None if tty else 120)

@@ -5,6 +5,7 @@ Ctrl-C) unless `--keep`.
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import tempfile
@@ -169,7 +170,7 @@ class Demo:
     # -- watching -------------------------------------------------------------------------
 
     def watch(self) -> None:
-        from bosun.core.context import open_project
+        from bosun.core.context import open_project  # lazy: CLI start-up time
 
         with open_project(self.repo, env=self.bosun.env) as ctx:
             while True:
@@ -190,7 +191,7 @@ class Demo:
 
     def refresh(self) -> None:
         """Read the events recorded since the live view last looked."""
-        from bosun.core.context import open_project
+        from bosun.core.context import open_project  # lazy: CLI start-up time
 
         if (self.repo / ".bosun").is_dir():
             with open_project(self.repo, env=self.bosun.env) as ctx:
@@ -341,8 +342,6 @@ class Demo:
 
 def run_demo(options: Options) -> int:
     """Run the demo, print the report (table or JSON); returns the exit code."""
-    import json
-
     code, report = Demo(options).main()
     if options.as_json:
         print(json.dumps(report, sort_keys=True))

@@ -107,7 +107,7 @@ def test_command() -> str:
 
 
 def _quote(path: str) -> str:
-    import shlex
+    import shlex  # lazy: CLI start-up time
 
     return shlex.quote(path)
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bosun.gitops.branches import main_branch
+from bosun.gitops.git import Git
+
 if TYPE_CHECKING:
     from bosun.core.context import Context
 
@@ -128,8 +131,6 @@ def run(action: Action, cwd: Path, env: dict[str, str] | None = None) -> Outcome
 
 def branch_of(worktree: str) -> str | None:
     """The branch checked out in the agent's worktree (None when detached or missing)."""
-    from bosun.gitops.git import Git
-
     if not worktree or not Path(worktree).is_dir():
         return None
     result = Git(worktree).try_run("symbolic-ref", "--quiet", "--short", "HEAD")
@@ -138,9 +139,6 @@ def branch_of(worktree: str) -> str | None:
 
 def diff(ctx: Context, worktree: str | None, limit: int = 400_000) -> str:
     """`git diff TARGET...BRANCH` for the agent's branch: what landing it would bring."""
-    from bosun.gitops.branches import main_branch
-    from bosun.gitops.git import Git
-
     branch = branch_of(worktree or "")
     if branch is None or ctx.paths is None:
         return f"{worktree or 'this agent'} has no branch checked out"

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static
 
+from bosun.agents.driver import project_fleet
 from bosun.tui import actions
 from bosun.tui.cells import AGENT_COLUMNS, agent_cells
 from bosun.tui.filtering import Query, apply, parse_query
@@ -74,8 +75,6 @@ class FleetApp(App[None]):
         probe: bool = True,
     ) -> None:
         super().__init__()
-        from bosun.agents.driver import project_fleet
-
         self.ctx = ctx
         self.fleet = project_fleet(ctx)
         self.refresh_s = refresh
@@ -358,8 +357,6 @@ class FleetApp(App[None]):
         if not outcome.ok or not argv:
             self._say(outcome.message)
             return
-        from textual.app import SuspendNotSupported
-
         # `tmux attach` refuses to nest inside another tmux client unless TMUX is unset.
         env = {k: v for k, v in os.environ.items() if k != "TMUX"}
         try:

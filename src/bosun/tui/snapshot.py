@@ -8,11 +8,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.views import agent_views
+from bosun.base.clock import iso
 from bosun.core.attention import AgentFacts, Attention, AttentionConfig, classify, sort_key
+from bosun.mergequeue.queue import MergeQueue
+from bosun.pipeline.handlers.human import answer_path
+from bosun.pipeline.runs import list_runs, run_status
 
 if TYPE_CHECKING:
     from bosun.agents.fleet import Fleet
@@ -140,8 +145,6 @@ def take_snapshot(
 def _agents(
     ctx: Context, fleet: Fleet, config: AttentionConfig, now: float, probe: bool
 ) -> tuple[AgentRow, ...]:
-    from bosun.agents.views import agent_views
-
     views = agent_views(fleet, probe=probe)
     ended = {
         s.ref: s.end_reason or "stopped"
@@ -224,8 +227,6 @@ def _cost(ctx: Context, role: str, name: str) -> float | None:
 
 
 def _runs(ctx: Context) -> tuple[RunRow, ...]:
-    from bosun.pipeline.runs import list_runs
-
     if ctx.paths is None:
         return ()
     rows = []
@@ -239,9 +240,6 @@ def _runs(ctx: Context) -> tuple[RunRow, ...]:
 
 def _gate(base: Path) -> Gate | None:
     """The human gate a run waits at: its last progress event asked and no answer is queued."""
-    from bosun.pipeline.handlers.human import answer_path
-    from bosun.pipeline.runs import run_status
-
     last: dict[str, Any] = run_status(base).get("last_event") or {}
     if last.get("event") != "human_question":
         return None
@@ -253,8 +251,6 @@ def _gate(base: Path) -> Gate | None:
 
 
 def _merges(ctx: Context) -> tuple[MergeRow, ...]:
-    from bosun.mergequeue.queue import MergeQueue
-
     return tuple(
         MergeRow(r.id, str(r.status), r.branch, r.target, r.identity, r.work_id, r.reason)
         for r in MergeQueue(ctx).list(include_finished=False)
@@ -272,10 +268,6 @@ def _summary(data: dict[str, Any]) -> str:
 
 def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
     """The snapshot as `bosun tui --json` prints it."""
-    from dataclasses import asdict
-
-    from bosun.base.clock import iso
-
     agents = []
     for row in snapshot.agents:
         data = asdict(row)

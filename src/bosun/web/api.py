@@ -21,9 +21,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bosun import __version__
-from bosun.base.errors import BosunError, NotFound
+from bosun.base.errors import BosunError, InvalidInput, NotFound
+from bosun.base.names import check_name
+from bosun.pipeline.rundir import check_run_id
 from bosun.web.envelope import error_response, from_bosun_error
 from bosun.web.panels import all_panels, get_panel
+from bosun.web.panels.runs import run_detail, run_svg
 
 if TYPE_CHECKING:
     from bosun.web.app import Dashboard
@@ -41,8 +44,6 @@ def int_param(value: str | None, name: str) -> int | None:
     except ValueError:
         number = -1
     if number < 0:
-        from bosun.base.errors import InvalidInput
-
         raise InvalidInput(
             f"{name} must be a non-negative event id, not {value!r}",
             "give the id of the last event you saw",
@@ -93,8 +94,6 @@ async def panel_data(request: Request) -> Response:
 
 
 async def agent(request: Request) -> Response:
-    from bosun.base.names import check_name
-
     role, name = request.path_params["role"], request.path_params["name"]
     try:
         check_name(role, "role")
@@ -111,9 +110,6 @@ async def agent(request: Request) -> Response:
 
 
 async def run(request: Request) -> Response:
-    from bosun.pipeline.rundir import check_run_id
-    from bosun.web.panels.runs import run_detail
-
     d = _dashboard(request)
     try:
         run_id = check_run_id(request.path_params["run_id"])
@@ -124,9 +120,6 @@ async def run(request: Request) -> Response:
 
 
 async def run_graph(request: Request) -> Response:
-    from bosun.pipeline.rundir import check_run_id
-    from bosun.web.panels.runs import run_svg
-
     d = _dashboard(request)
     try:
         run_id = check_run_id(request.path_params["run_id"])

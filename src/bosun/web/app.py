@@ -10,6 +10,7 @@ fragment, the SSE feed, the JSON API and its own static files (no CDN).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import bosun.web.settings  # noqa: F401  (declares dashboard.*)
 from bosun import __version__
 from bosun.base.errors import BosunError
 from bosun.web import api
@@ -46,8 +48,6 @@ class Dashboard:
     def __init__(
         self, ctx: Context, *, token: str | None = None, probe_screens: bool | None = None
     ) -> None:
-        import bosun.web.settings  # noqa: F401  (declares dashboard.*)
-
         self.ctx = ctx
         self.token = token
         self.view = View(ctx, probe_screens=probe_screens)
@@ -82,8 +82,6 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        import asyncio
-
         reader = asyncio.create_task(dashboard.hub.run(), name="bosun-dashboard-events")
         if on_ready is not None:
             on_ready()

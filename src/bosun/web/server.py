@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import errno
 import socket
+import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import uvicorn
+
 from bosun.base.errors import InvalidInput, OperationFailed
+from bosun.web.app import create_app
 from bosun.web.security import TOKEN_FILE, load_or_create_token, needs_token
 
 if TYPE_CHECKING:
@@ -59,10 +63,6 @@ def serve(
     open_browser: bool = False,
 ) -> None:
     """Serve until interrupted; `announce(info)` runs once the socket listens."""
-    import uvicorn
-
-    from bosun.web.app import create_app
-
     if ctx.paths is None:
         raise InvalidInput("the dashboard needs a project", "run it inside a bosun project")
     sock = bind(host, port)  # first: a refused address leaves no token behind
@@ -93,8 +93,6 @@ def serve(
     def ready() -> None:
         announce(info)
         if open_browser:
-            import webbrowser
-
             webbrowser.open(info.get("login_url") or info["url"])
 
     app = create_app(ctx, token=token, on_ready=ready)

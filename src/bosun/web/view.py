@@ -11,6 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.driver import project_fleet
+
 if TYPE_CHECKING:
     from bosun.agents.fleet import Fleet
     from bosun.core.context import Context
@@ -41,8 +43,6 @@ class View:
 
     @cached_property
     def fleet(self) -> Fleet:
-        from bosun.agents.driver import project_fleet
-
         return project_fleet(self.ctx)
 
     @property

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import typer
 
+from bosun.base.errors import Conflict, InvalidInput
 from bosun.cli.common import (
     JSON,
     ago,
@@ -25,7 +27,7 @@ crew_app = typer.Typer(help="Crew: long-lived, human-directed identities.", no_a
 
 
 def _fleet() -> Any:
-    from bosun.agents.driver import project_fleet
+    from bosun.agents.driver import project_fleet  # lazy: CLI start-up time
 
     return project_fleet(project())
 
@@ -49,11 +51,9 @@ def spawn(
 ) -> None:
     """Register ROLE/NAME, pin its work, create its worktree and start its session; returns
     once the session is ready."""
-    from bosun.agents.fleet import SpawnRequest
+    from bosun.agents.fleet import SpawnRequest  # lazy: CLI start-up time
 
     if work and prompt:
-        from bosun.base.errors import InvalidInput
-
         raise InvalidInput(
             "give --work or --prompt, not both", "the work item's body is the agent's task"
         )
@@ -73,7 +73,7 @@ def spawn(
 @app.command("list")
 def list_(as_json: bool = JSON) -> None:
     """Every agent: identity, runtime, screen state, pid, target, phase, context %, …"""
-    from bosun.agents.views import agent_views
+    from bosun.agents.views import agent_views  # lazy: CLI start-up time
 
     views = agent_views(_fleet())
     output(
@@ -120,7 +120,7 @@ def nudge(
     as_json: bool = JSON,
 ) -> None:
     """Nudge the agent to continue its hook (a role-aware default text)."""
-    from bosun.agents.nudges import nudge_text
+    from bosun.agents.nudges import nudge_text  # lazy: CLI start-up time
 
     fleet = _fleet()
     role, ident = fleet.resolve(name)
@@ -139,8 +139,6 @@ def answer(
 ) -> None:
     """Answer the prompt on the agent's screen (permission, trust, a choice) by pressing
     KEYS; refused unless the screen shows a prompt waiting for input."""
-    from bosun.base.errors import Conflict, InvalidInput
-
     if any(not key or len(key) > 16 or not key.isprintable() for key in keys):
         raise InvalidInput("each key is 1-16 printable characters", "e.g. `y`, `1 Enter`")
     fleet = _fleet()
@@ -180,8 +178,6 @@ def capture(
 @app.command("attach")
 def attach(name: str, as_json: bool = JSON) -> None:
     """Attach your terminal to the agent's tmux session (detach with C-b d)."""
-    import os
-
     fleet = _fleet()
     role, ident = fleet.resolve(name)
     session, _ = fleet.require_live(role, ident)
@@ -233,7 +229,7 @@ def crew_add(
 ) -> None:
     """A long-lived identity `crew/NAME` with its own worktree and no work obligation;
     exempt from patrol nudges (still restarted when it crashes)."""
-    from bosun.agents.fleet import SpawnRequest
+    from bosun.agents.fleet import SpawnRequest  # lazy: CLI start-up time
 
     fleet = _fleet()
     if start:
@@ -242,7 +238,7 @@ def crew_add(
         )
         output(session, as_json, _session_text)
         return
-    from bosun.gitops.worktrees import Worktrees
+    from bosun.gitops.worktrees import Worktrees  # lazy: CLI start-up time
 
     ctx = fleet.ctx
     tree = Worktrees(ctx.paths, ctx.config).create(name)

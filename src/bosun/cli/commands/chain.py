@@ -8,7 +8,8 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, output, table
+from bosun.base.errors import InvalidInput, NotFound
+from bosun.cli.common import JSON, output, project, table
 
 
 def spawn_runner(
@@ -23,13 +24,13 @@ def spawn_runner(
     as_json: bool = JSON,
 ) -> None:
     """Start a runner (layer 2) for NODE of run RUN; prints its pid and state file."""
-    from bosun.base.errors import InvalidInput
-    from bosun.chain.preflight import check_runtimes
+    from bosun.chain.preflight import check_runtimes  # lazy: CLI start-up time
+
+    # lazy: CLI start-up time
     from bosun.chain.spawn import spec_for_run, start_runner, wait_for_state
-    from bosun.cli.common import project
-    from bosun.pipeline.graph import build_graph
-    from bosun.pipeline.launch import read_graph
-    from bosun.pipeline.runs import find_run
+    from bosun.pipeline.graph import build_graph  # lazy: CLI start-up time
+    from bosun.pipeline.launch import read_graph  # lazy: CLI start-up time
+    from bosun.pipeline.runs import find_run  # lazy: CLI start-up time
 
     ctx = project()
     assert ctx.paths is not None
@@ -55,14 +56,11 @@ def agents_command(
     run_id: str = typer.Argument(..., help="The run id."), as_json: bool = JSON
 ) -> None:
     """List every layer of a run: launcher, guardian, runners, orchestrators."""
-    from bosun.base.errors import NotFound
-    from bosun.chain.agents import run_agents
-    from bosun.cli.common import project
-
+    from bosun.chain.agents import run_agents  # lazy: CLI start-up time
     ctx = project()
     agents = run_agents(ctx, run_id)
     if not agents:
-        from bosun.pipeline.runs import find_run
+        from bosun.pipeline.runs import find_run  # lazy: CLI start-up time
 
         assert ctx.paths is not None
         find_run(run_id, ctx.paths.runs, ctx)  # NotFound for an unknown run

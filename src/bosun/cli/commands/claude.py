@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from bosun.base.errors import InvalidInput
 from bosun.cli.common import JSON, output, project
 
 if TYPE_CHECKING:
@@ -26,11 +27,9 @@ def install(
 ) -> None:
     """Write the settings file bosun passes to Claude Code with --settings (hooks for
     SessionStart, PreCompact, Stop, UserPromptSubmit, Notification, and the status line)."""
-    from bosun.agents.claude.install import install as write
+    from bosun.agents.claude.install import install as write  # lazy: CLI start-up time
 
     if runtime != "claude":
-        from bosun.base.errors import InvalidInput
-
         raise InvalidInput(
             f"runtime {runtime!r} has no hook integration",
             "only claude has hooks; others get nudges and file mirrors",

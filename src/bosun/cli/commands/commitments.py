@@ -12,7 +12,7 @@ app = typer.Typer(help="Commitments opened by the action-claim sentinel.", no_ar
 
 
 def _service() -> Any:
-    from bosun.core.commitments import Commitments
+    from bosun.core.commitments import Commitments  # lazy: CLI start-up time
 
     return Commitments(project())
 

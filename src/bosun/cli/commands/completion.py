@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bosun.base.errors import InvalidInput
 from bosun.cli.common import JSON, output
 
 SHELLS = ("bash", "zsh", "fish")
@@ -15,9 +16,7 @@ def completion(
 ) -> None:
     """Print the completion script for SHELL; e.g. add `eval "$(bosun completion bash)"`
     to ~/.bashrc (zsh: ~/.zshrc; fish: `bosun completion fish | source`)."""
-    from typer._completion_shared import get_completion_script
-
-    from bosun.base.errors import InvalidInput
+    from typer._completion_shared import get_completion_script  # lazy: CLI start-up time
 
     if shell not in SHELLS:
         raise InvalidInput(f"no completion for shell {shell!r}", "use one of: " + ", ".join(SHELLS))

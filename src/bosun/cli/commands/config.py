@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
+from bosun.base.config import all_settings, load_config
+from bosun.base.dburl import redact_secrets
+from bosun.base.errors import NotAProject
+from bosun.base.paths import find_project
 from bosun.cli.common import JSON, output, table
 
 app = typer.Typer(help="Project settings.", no_args_is_help=True)
@@ -12,13 +18,6 @@ app = typer.Typer(help="Project settings.", no_args_is_help=True)
 @app.command("list")
 def list_(as_json: bool = JSON) -> None:
     """Every setting with its current value, source (default/file/env) and help."""
-    import os
-
-    from bosun.base.config import all_settings, load_config
-    from bosun.base.dburl import redact_secrets
-    from bosun.base.errors import NotAProject
-    from bosun.base.paths import find_project
-
     try:
         path = find_project().config
     except NotAProject:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
 import typer
 
+from bosun.base.errors import InvalidInput
 from bosun.cli.common import JSON, project
 
 
@@ -24,17 +26,13 @@ def dashboard(
     """Serve the dashboard until interrupted: agents, runs, merge queue, work, signals,
     patrol and recovery, resume queue, guards, threads, commitments and the event feed,
     patched live over Server-Sent Events."""
-    import json
-
-    import bosun.web.settings  # noqa: F401  (declares dashboard.*)
-    from bosun.web.server import serve
+    import bosun.web.settings  # noqa: F401  (declares dashboard.*)  # lazy: CLI start-up time
+    from bosun.web.server import serve  # lazy: CLI start-up time
 
     ctx = project()
     bind_host = host if host is not None else ctx.config.text("dashboard.host")
     bind_port = port if port is not None else ctx.config.integer("dashboard.port")
     if not 0 <= bind_port <= 65535:
-        from bosun.base.errors import InvalidInput
-
         raise InvalidInput(f"port {bind_port} is out of range", "give 0-65535 (0: any free)")
 
     def announce(info: dict[str, Any]) -> None:

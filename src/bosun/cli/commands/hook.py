@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bosun.cli import hot
-from bosun.cli.common import JSON, output, project, read_text_arg
+from bosun.cli.common import JSON, output, project, read_text_arg, table
 from bosun.cli.hot import render_hook as _one
 
 app = typer.Typer(help="The work pinned to an identity (its hook).", no_args_is_help=True)
@@ -68,8 +68,6 @@ def release(role: str, name: str, as_json: bool = JSON) -> None:
 @app.command("list")
 def list_(as_json: bool = JSON) -> None:
     """List every hook."""
-    from bosun.cli.common import table
-
     hooks = project().hooks.list()
     output(
         hooks,

@@ -14,7 +14,7 @@ def init(
     as_json: bool = JSON,
 ) -> None:
     """Create .bosun/ (config, database) in this git repository; safe to run again."""
-    from bosun.core.project import init_project
+    from bosun.core.project import init_project  # lazy: CLI start-up time
 
     result = init_project(path.resolve())
     data = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bosun.cli.common import JSON, output
+from bosun.cli.common import JSON, output, project, self_identity
 
 app = typer.Typer(
     help="The MCP server for agents (threads, triggers, hooks, signals).", no_args_is_help=True
@@ -17,8 +17,7 @@ def serve(as_json: bool = JSON) -> None:
 
     The protocol on stdout is JSON-RPC either way; --json is accepted for uniformity."""
     del as_json
-    from bosun.cli.common import project, self_identity
-    from bosun.mcp.server import serve as run
+    from bosun.mcp.server import serve as run  # lazy: CLI start-up time
 
     me = self_identity()
     run(project(), f"{me[0]}/{me[1]}" if me else None)
@@ -30,7 +29,7 @@ def config(
     as_json: bool = JSON,
 ) -> None:
     """Print the .mcp.json entry that registers this server for Claude Code."""
-    from bosun.mcp.server import claude_config
+    from bosun.mcp.server import claude_config  # lazy: CLI start-up time
 
     output(claude_config(command), True)  # JSON either way; --json accepted for symmetry
     del as_json

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import typer
 
+from bosun.base.errors import InvalidInput, LockHeld
 from bosun.cli.common import JSON, output, project, self_identity, table
 
 app = typer.Typer(
@@ -14,7 +16,7 @@ app = typer.Typer(
 
 
 def _queue() -> Any:
-    from bosun.mergequeue.queue import MergeQueue
+    from bosun.mergequeue.queue import MergeQueue  # lazy: CLI start-up time
 
     return MergeQueue(project())
 
@@ -43,8 +45,6 @@ def _render(requests: list[Any]) -> str:
 
 
 def _one(request: Any) -> str:
-    import json
-
     data = request.to_json()
     lines = [f"{k}: {'' if v is None else v}" for k, v in sorted(data.items()) if k != "detail"]
     tail = request.detail.get("tail")
@@ -106,8 +106,7 @@ def process(
     as_json: bool = JSON,
 ) -> None:
     """Take MERGE_READY signals in, then process the queue (one processor per target)."""
-    from bosun.base.errors import InvalidInput, LockHeld
-    from bosun.mergequeue.processor import process as run
+    from bosun.mergequeue.processor import process as run  # lazy: CLI start-up time
 
     if once and until_empty:
         raise InvalidInput("--once and --until-empty exclude each other", "give one of them")

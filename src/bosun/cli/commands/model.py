@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import typer
@@ -25,10 +27,7 @@ def serve(
     SIGTERM. Point a CLI at it: ANTHROPIC_BASE_URL=URL, a Codex model provider with
     base_url=URL/v1, or GOOGLE_GEMINI_BASE_URL=URL.
     """
-    import signal
-    import sys
-
-    from bosun.runtime.modelserver import ModelServer, load_script
+    from bosun.runtime.modelserver import ModelServer, load_script  # lazy: CLI start-up time
 
     server = ModelServer(load_script(script), host=host, port=port, log_path=log).start()
     info = {
@@ -55,7 +54,7 @@ def check(
     as_json: bool = JSON,
 ) -> None:
     """Validate a model script and list its turns."""
-    from bosun.runtime.modelserver import load_script
+    from bosun.runtime.modelserver import load_script  # lazy: CLI start-up time
 
     parsed = load_script(script)
     turns = [

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from bosun.base.errors import ConfigError
 from bosun.cli.common import JSON, output, project
 
 app = typer.Typer(
@@ -22,10 +23,9 @@ def test(
     """Send a test alert through every configured notifier (no deduplication or rate limit);
     exit 1 when one of them fails."""
     # Lazy: CLI start-up time (every `bosun` call imports this module).
-    from bosun.base.errors import ConfigError
     from bosun.notify.engine import deliver
-    from bosun.notify.policy import Alert
-    from bosun.notify.settings import NotifySettings
+    from bosun.notify.policy import Alert  # lazy: CLI start-up time
+    from bosun.notify.settings import NotifySettings  # lazy: CLI start-up time
 
     ctx = project()
     settings = NotifySettings.from_config(ctx.config)

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from bosun.cli.common import JSON, finite, output, table
+from bosun.base.config import default_config
+from bosun.base.errors import InvalidInput, NotAProject, NotFound
+from bosun.base.names import check_name
+from bosun.base.paths import STATE_DIR, atomic_write_json, git_toplevel
+from bosun.cli.common import JSON, finite, output, project, table
 from bosun.cli.output import escape_controls
 
 if TYPE_CHECKING:
@@ -41,9 +45,6 @@ app = typer.Typer(
 
 
 def _context() -> Context | None:
-    from bosun.base.errors import NotAProject
-    from bosun.cli.common import project
-
     try:
         return project()
     except NotAProject:
@@ -53,8 +54,6 @@ def _context() -> Context | None:
 def _runs_dir(ctx: Context | None) -> Path:
     if ctx is not None and ctx.paths is not None:
         return ctx.paths.runs
-    from bosun.base.paths import STATE_DIR, git_toplevel
-
     return (git_toplevel(Path.cwd()) or Path.cwd()) / STATE_DIR / "runs"
 
 
@@ -62,8 +61,8 @@ def _options(ctx: Context | None, keep_worktree: bool) -> RunOptions:
     """The options of a run in this process, with every handler registered: the pipeline's
     own and the layered chain's agent handler (`start`, the detached run process — which is
     `bosun run start` — and `resume` all come here)."""
-    from bosun.chain.handler import chain_registry
-    from bosun.pipeline.launch import RunOptions
+    from bosun.chain.handler import chain_registry  # lazy: CLI start-up time
+    from bosun.pipeline.launch import RunOptions  # lazy: CLI start-up time
 
     opts = RunOptions(
         workspace=Path.cwd(),
@@ -145,7 +144,7 @@ def start(
             f"run_id={d.run_id}\nlogs_root={d.logs_root}\npid_file={d.pid_file}",
         )
         return
-    from bosun.pipeline.launch import start_run
+    from bosun.pipeline.launch import start_run  # lazy: CLI start-up time
 
     opts = _options(ctx, keep_worktree)
     opts.strict_models = strict_models
@@ -163,7 +162,7 @@ def _detach(
 ) -> Detached:
     """Layer 0: inside a project the chain refuses missing runtimes before anything exists
     and records the launcher once the run process runs."""
-    from bosun.pipeline.detach import launch_detached
+    from bosun.pipeline.detach import launch_detached  # lazy: CLI start-up time
 
     extra = ("--strict-models",) if strict_models else ()
     if ctx is None:
@@ -177,8 +176,8 @@ def _detach(
             keep,
             extra_args=extra,
         )
-    from bosun.chain.launcher import register_launcher
-    from bosun.chain.preflight import check_graph_file
+    from bosun.chain.launcher import register_launcher  # lazy: CLI start-up time
+    from bosun.chain.preflight import check_graph_file  # lazy: CLI start-up time
 
     project = ctx
 
@@ -203,8 +202,7 @@ def _detach(
 def _preflight(
     graph: Path, ctx: Context | None, logs_root: Path | None, as_json: bool, strict: bool
 ) -> None:
-    from bosun.base.config import default_config
-    from bosun.base.paths import atomic_write_json
+    # lazy: CLI start-up time
     from bosun.pipeline.launch import SETTING_KEYS, read_graph, run_preflight
 
     config = ctx.config if ctx else default_config()
@@ -235,8 +233,8 @@ def validate_cmd(
     graph: Path = typer.Argument(..., help="The .dot file to check."), as_json: bool = JSON
 ) -> None:
     """Check GRAPH; exit 2 when there are errors (warnings are only shown)."""
-    from bosun.pipeline.launch import read_graph
-    from bosun.pipeline.validate import errors, validate, warnings
+    from bosun.pipeline.launch import read_graph  # lazy: CLI start-up time
+    from bosun.pipeline.validate import errors, validate, warnings  # lazy: CLI start-up time
 
     _, parsed = read_graph(graph)
     found = validate(parsed)
@@ -270,15 +268,14 @@ def resume(
     as_json: bool = JSON,
 ) -> None:
     """Continue a stopped or failed run from its checkpoint."""
-    from bosun.pipeline.launch import resume_run
+    from bosun.pipeline.launch import resume_run  # lazy: CLI start-up time
 
     ctx = _context()
     _finished(resume_run(logs_root, _options(ctx, keep_worktree)), as_json)
 
 
 def _locate(run_id: str | None, logs_root: Path | None, ctx: Context | None) -> Path:
-    from bosun.base.errors import InvalidInput
-    from bosun.pipeline.runs import find_run
+    from bosun.pipeline.runs import find_run  # lazy: CLI start-up time
 
     if logs_root is not None:
         return logs_root.absolute()
@@ -323,7 +320,7 @@ def status(
     as_json: bool = JSON,
 ) -> None:
     """Show a run's status (from its directory; works while it runs)."""
-    from bosun.pipeline.runs import run_status
+    from bosun.pipeline.runs import run_status  # lazy: CLI start-up time
 
     ctx = _context()
     base = _locate(run_id, logs_root, ctx)
@@ -334,8 +331,6 @@ def status(
         registered = row is not None and Path(row["logs_root"]).absolute() == base.absolute()
     files = ("manifest.json", "run.pid", "final.json")
     if not registered and not any((base / name).exists() for name in files):
-        from bosun.base.errors import NotFound
-
         raise NotFound(f"{base} is not a run directory", "see `bosun run list`")
     if follow:
         _follow(base, as_json)
@@ -343,8 +338,8 @@ def status(
 
 
 def _follow(base: Path, as_json: bool) -> None:
-    from bosun.pipeline.rundir import read_final
-    from bosun.pipeline.runs import run_status
+    from bosun.pipeline.rundir import read_final  # lazy: CLI start-up time
+    from bosun.pipeline.runs import run_status  # lazy: CLI start-up time
 
     offsets: dict[Path, int] = {}
     while True:
@@ -374,7 +369,7 @@ def _follow(base: Path, as_json: bool) -> None:
 @app.command("list")
 def list_(as_json: bool = JSON) -> None:
     """List runs: running (including detached ones) and finished."""
-    from bosun.pipeline.runs import list_runs
+    from bosun.pipeline.runs import list_runs  # lazy: CLI start-up time
 
     ctx = _context()
     runs = list_runs(_runs_dir(ctx), ctx)
@@ -412,13 +407,11 @@ def stop(
     as_json: bool = JSON,
 ) -> None:
     """Stop a running run (refuses a pid that is not a bosun run)."""
-    from bosun.pipeline.runs import stop_run
+    from bosun.pipeline.runs import stop_run  # lazy: CLI start-up time
 
     ctx = _context()
     base = _locate(run_id, logs_root, ctx)
     if grace is None:
-        from bosun.base.config import default_config
-
         grace = float((ctx.config if ctx else default_config()).get("pipeline.stop_grace"))
     result = stop_run(base, grace, force, project=ctx)
     output(
@@ -436,7 +429,7 @@ def stop(
 @app.command("prune")
 def prune(as_json: bool = JSON) -> None:
     """Remove the worktrees that finished or dead runs left (dirty ones are kept)."""
-    from bosun.pipeline.runs import prune_runs
+    from bosun.pipeline.runs import prune_runs  # lazy: CLI start-up time
 
     ctx = _context()
     report = prune_runs(_runs_dir(ctx), ctx)
@@ -462,13 +455,10 @@ def answer(
     as_json: bool = JSON,
 ) -> None:
     """Answer a human gate (queued if the run has not reached it yet)."""
-    from bosun.base.names import check_name
-    from bosun.pipeline.handlers.human import write_answer
+    from bosun.pipeline.handlers.human import write_answer  # lazy: CLI start-up time
 
     base = _locate(run_id, logs_root, _context())
     if not (base / "manifest.json").exists():
-        from bosun.base.errors import NotFound
-
         raise NotFound(f"{base} is not a run directory", "see `bosun run list`")
     check_name(node.lower(), "node id")
     path = write_answer(base, node, choice)
@@ -493,8 +483,7 @@ def catalog_update(
     as_json: bool = JSON,
 ) -> None:
     """Store FILE as this project's model catalog (.bosun/model_catalog.json)."""
-    from bosun.base.errors import NotAProject
-    from bosun.pipeline.catalog import update_catalog
+    from bosun.pipeline.catalog import update_catalog  # lazy: CLI start-up time
 
     ctx = _context()
     if ctx is None or ctx.paths is None:
@@ -519,8 +508,7 @@ def catalog_update(
 @catalog_app.command("show")
 def catalog_show(as_json: bool = JSON) -> None:
     """Show the model catalog in use (setting, project copy, or the pinned one)."""
-    from bosun.base.config import default_config
-    from bosun.pipeline.catalog import load_catalog
+    from bosun.pipeline.catalog import load_catalog  # lazy: CLI start-up time
 
     ctx = _context()
     config = ctx.config if ctx else default_config()
@@ -537,7 +525,7 @@ def catalog_show(as_json: bool = JSON) -> None:
 
 
 def register(root: typer.Typer) -> None:
-    from bosun.cli.commands.chain import agents_command
+    from bosun.cli.commands.chain import agents_command  # lazy: CLI start-up time
 
     app.command("agents")(agents_command)
     root.add_typer(app, name="run")

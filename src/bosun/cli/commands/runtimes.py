@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from bosun.base.errors import NotAProject
+from bosun.base.paths import find_project
 from bosun.cli.common import JSON, output, table
 
 app = typer.Typer(
@@ -15,9 +18,6 @@ app = typer.Typer(
 
 
 def _project_runtimes() -> Path | None:
-    from bosun.base.errors import NotAProject
-    from bosun.base.paths import find_project
-
     try:
         return find_project().runtimes
     except NotAProject:
@@ -25,8 +25,6 @@ def _project_runtimes() -> Path | None:
 
 
 def _available(preset: Any) -> bool:
-    import shutil
-
     program = preset.launch_argv()[0]
     return shutil.which(program) is not None
 
@@ -41,7 +39,7 @@ def _data(preset: Any) -> dict[str, Any]:
 @app.command("list")
 def list_(as_json: bool = JSON) -> None:
     """List runtime presets, whether their program is on PATH, and what they support."""
-    from bosun.runtime.presets import load_presets
+    from bosun.runtime.presets import load_presets  # lazy: CLI start-up time
 
     presets = list(load_presets(_project_runtimes()).values())
     rows = [_data(p) for p in presets]
@@ -68,7 +66,7 @@ def list_(as_json: bool = JSON) -> None:
 @app.command("show")
 def show(name: str, as_json: bool = JSON) -> None:
     """Show one preset in full (argv templates, screen patterns, where it came from)."""
-    from bosun.runtime.presets import get_preset
+    from bosun.runtime.presets import get_preset  # lazy: CLI start-up time
 
     data = _data(get_preset(name, _project_runtimes()))
 

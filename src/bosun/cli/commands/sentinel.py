@@ -7,7 +7,8 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, output, project
+from bosun.base.errors import InvalidInput
+from bosun.cli.common import JSON, output, project, self_identity
 
 app = typer.Typer(
     help="The action-claim sentinel (off unless [sentinel] enabled = true).", no_args_is_help=True
@@ -17,8 +18,6 @@ MAX_INPUT = 4 * 1024 * 1024  # bytes of text accepted on standard input
 
 
 def _read_text(text: str | None, source: str | None) -> str | bytes:
-    from bosun.base.errors import InvalidInput
-
     if (text is None) == (source is None):
         raise InvalidInput(
             "give the text with --text TEXT or as - on standard input (one of them)",
@@ -68,9 +67,7 @@ def observe(
     as_json: bool = JSON,
 ) -> None:
     """Look for an action claim in an agent's message and open or update its commitment."""
-    from bosun.base.errors import InvalidInput
-    from bosun.cli.common import self_identity
-    from bosun.sentinel.service import Sentinel
+    from bosun.sentinel.service import Sentinel  # lazy: CLI start-up time
 
     body = _read_text(text, source)
     if identity is None:
@@ -96,7 +93,7 @@ def _render_check(report: Any) -> str:
 @app.command("check")
 def check(as_json: bool = JSON) -> None:
     """Run one follow-through pass: deliver, nudge, violate or expire open commitments."""
-    from bosun.sentinel.service import Sentinel
+    from bosun.sentinel.service import Sentinel  # lazy: CLI start-up time
 
     output(Sentinel(project()).patrol(), as_json, _render_check)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import typer
@@ -30,8 +31,6 @@ def _render(signals: list[Any]) -> str:
 
 
 def _short(payload: dict[str, Any]) -> str:
-    import json
-
     text = json.dumps(payload, sort_keys=True) if payload else ""
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 
 from bosun.cli.common import JSON, output
@@ -22,10 +25,7 @@ def sim_agent(
     answers prompts and injects faults from BOSUN_SIM_FAULTS or the task script.
     With --json it prints how the session ended (identity, exit_code, prompts) on exit.
     """
-    import os
-    from pathlib import Path
-
-    from bosun.runtime.sim.main import run_sim_agent
+    from bosun.runtime.sim.main import run_sim_agent  # lazy: CLI start-up time
 
     session = run_sim_agent(identity, prompt, dict(os.environ), Path.cwd())
     if as_json:

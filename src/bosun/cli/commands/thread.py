@@ -6,7 +6,8 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, output, project, read_text_arg, table
+from bosun.base.names import split_identity
+from bosun.cli.common import JSON, output, project, read_text_arg, self_identity, table
 
 app = typer.Typer(
     help="Threads: messages between participants, with read cursors.", no_args_is_help=True
@@ -20,15 +21,12 @@ AS = typer.Option(
 
 
 def _threads() -> Any:
-    from bosun.core.threads import Threads
+    from bosun.core.threads import Threads  # lazy: CLI start-up time
 
     return Threads(project())
 
 
 def _actor(value: str | None) -> str | None:
-    from bosun.base.names import split_identity
-    from bosun.cli.common import self_identity
-
     if value is not None:
         role, name = split_identity(value)
         return f"{role}/{name}"

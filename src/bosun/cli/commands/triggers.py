@@ -7,15 +7,14 @@ from typing import Any
 
 import typer
 
-from bosun.cli.common import JSON, age, output, project, table
+from bosun.base.errors import InvalidInput
+from bosun.base.names import split_identity
+from bosun.cli.common import JSON, age, output, project, self_identity, table
 
 app = typer.Typer(help="The trigger job queue: list, requeue, work, blocks.", no_args_is_help=True)
 
 
 def _caller(value: str | None) -> str | None:
-    from bosun.base.names import split_identity
-    from bosun.cli.common import self_identity
-
     if value is not None:
         role, name = split_identity(value)
         return f"{role}/{name}"
@@ -41,6 +40,7 @@ def trigger(
     as_json: bool = JSON,
 ) -> None:
     """Ask bosun to wake PARTICIPANT about THREAD (idempotent while a job is pending)."""
+    # lazy: CLI start-up time
     from bosun.triggers.trigger import raise_if_rejected, trigger_participant
 
     envelope = trigger_participant(
@@ -88,9 +88,8 @@ def list_(
     as_json: bool = JSON,
 ) -> None:
     """List trigger jobs, newest first."""
-    from bosun.base.errors import InvalidInput
-    from bosun.triggers.jobs import JobState
-    from bosun.triggers.trigger import queue_for
+    from bosun.triggers.jobs import JobState  # lazy: CLI start-up time
+    from bosun.triggers.trigger import queue_for  # lazy: CLI start-up time
 
     wanted: JobState | None = JobState.DEAD if dead else None
     if state is not None:
@@ -107,7 +106,7 @@ def list_(
 @app.command("show")
 def show(job_id: str, as_json: bool = JSON) -> None:
     """Show a job and every attempt (hop, outcome, reason)."""
-    from bosun.triggers.trigger import queue_for
+    from bosun.triggers.trigger import queue_for  # lazy: CLI start-up time
 
     queue = queue_for(project())
     job = queue.get(job_id)
@@ -127,8 +126,8 @@ def show(job_id: str, as_json: bool = JSON) -> None:
 @app.command("requeue")
 def requeue(job_id: str, as_json: bool = JSON) -> None:
     """Put a dead, escalated, blocked or cancelled job back in the queue."""
-    from bosun.core.threads import operator_ref
-    from bosun.triggers.trigger import queue_for
+    from bosun.core.threads import operator_ref  # lazy: CLI start-up time
+    from bosun.triggers.trigger import queue_for  # lazy: CLI start-up time
 
     job = queue_for(project()).requeue(job_id, _caller(None) or operator_ref())
     output(job, as_json, f"{job.id} requeued")
@@ -137,7 +136,7 @@ def requeue(job_id: str, as_json: bool = JSON) -> None:
 @app.command("blocked")
 def blocked(as_json: bool = JSON) -> None:
     """List thread/participant pairs blocked by a loop safeguard."""
-    from bosun.triggers.trigger import list_blocked
+    from bosun.triggers.trigger import list_blocked  # lazy: CLI start-up time
 
     output(
         list_blocked(project()),
@@ -165,7 +164,7 @@ def unblock(
     as_json: bool = JSON,
 ) -> None:
     """Unblock a thread/participant pair (its counters start afresh)."""
-    from bosun.triggers.trigger import unblock as do_unblock
+    from bosun.triggers.trigger import unblock as do_unblock  # lazy: CLI start-up time
 
     pair = do_unblock(project(), participant, thread, by=_caller(None))
     output(pair, as_json, f"{pair.target} unblocked in {pair.thread_id}")
@@ -174,7 +173,7 @@ def unblock(
 @app.command("workers")
 def workers(as_json: bool = JSON) -> None:
     """List trigger workers and their heartbeats."""
-    from bosun.triggers.registry import WorkerRegistry
+    from bosun.triggers.registry import WorkerRegistry  # lazy: CLI start-up time
 
     ctx = project()
     now = ctx.clock.now()
@@ -199,7 +198,7 @@ def work(
     # imported in the command, not at the top: CLI start-up time
     from bosun.agents.driver import project_fleet
     from bosun.triggers.engine import build_worker
-    from bosun.triggers.fleet_seams import fleet_seams
+    from bosun.triggers.fleet_seams import fleet_seams  # lazy: CLI start-up time
 
     def log(line: str) -> None:
         sys.stderr.write(line + "\n")

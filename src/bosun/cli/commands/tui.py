@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
+from bosun.base.errors import InvalidInput
 from bosun.cli.common import JSON, output, project
 
 
@@ -15,22 +18,18 @@ def tui(
     selected agent's screen, pipeline runs and their human gates, the merge queue and the
     event feed; every key runs a bosun command (attach, send, answer, nudge, restart,
     stop, diff, enqueue, answer a gate). With --json, print one snapshot and exit."""
-    from bosun.base.errors import InvalidInput
-
     if refresh < 0.2:
         raise InvalidInput(f"--refresh {refresh:g} is too fast", "give 0.2 seconds or more")
     ctx = project()
     if as_json:
-        from bosun.agents.driver import project_fleet
-        from bosun.tui.snapshot import snapshot_json, take_snapshot
+        from bosun.agents.driver import project_fleet  # lazy: CLI start-up time
+        from bosun.tui.snapshot import snapshot_json, take_snapshot  # lazy: CLI start-up time
 
         output(snapshot_json(take_snapshot(ctx, project_fleet(ctx))), True)
         return
-    import sys
-
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidInput("bosun tui needs a terminal", "use `bosun tui --json` in scripts")
-    from bosun.tui.app import FleetApp
+    from bosun.tui.app import FleetApp  # lazy: CLI start-up time
 
     FleetApp(ctx, refresh=refresh).run()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from bosun.base.durations import parse_duration
 from bosun.cli.common import JSON, output, project, read_text_arg, table
 
 app = typer.Typer(help="Work items and wisps.", no_args_is_help=True)
@@ -33,8 +34,6 @@ def create(
     as_json: bool = JSON,
 ) -> None:
     """Create a work item (status open)."""
-    from bosun.base.durations import parse_duration
-
     ttl_s = parse_duration(ttl, "--ttl") if ttl is not None else None
     item = project().work.create(title, read_text_arg(body), priority, wisp, ttl_s)
     output(item, as_json, f"created {item.id}: {item.title}")

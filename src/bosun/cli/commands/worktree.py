@@ -14,7 +14,7 @@ app = typer.Typer(
 
 
 def _worktrees() -> Any:
-    from bosun.gitops.worktrees import Worktrees
+    from bosun.gitops.worktrees import Worktrees  # lazy: CLI start-up time
 
     ctx = project()
     assert ctx.paths is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.views import agent_views
 from bosun.core.attention import LABELS
 from bosun.web.attention import agent_attention, attention_config, recorded, sort_key
 from bosun.web.liveness import liveness
@@ -22,8 +23,6 @@ BUILTIN = "builtin"
 
 
 def agent_rows(view: View) -> list[dict[str, Any]]:
-    from bosun.agents.views import agent_views
-
     rows = []
     rec = recorded(view.ctx, view.fleet)
     config = attention_config(view.ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bosun.core.commitments import Commitments
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import badge, esc, short, table
 
@@ -13,8 +14,6 @@ if TYPE_CHECKING:
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.core.commitments import Commitments
-
     now = view.now()
     found = [c.to_json(now) for c in Commitments(view.ctx).list(limit=view.rows)]
     open_ = sum(1 for c in found if c["status"] == "open")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bosun.supervisor.guards import guard_posture, row_json
+from bosun.supervisor.policies.posture import attention_line
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import ago, badge, esc, table
 
@@ -13,9 +15,6 @@ if TYPE_CHECKING:
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.supervisor.guards import guard_posture, row_json
-    from bosun.supervisor.policies.posture import attention_line
-
     ctx = view.ctx
     with ctx.store.transaction(write=False) as tx:
         now = view.now()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bosun.mergequeue.records import MergeRequest
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import badge, esc, short, table
 
@@ -17,8 +18,6 @@ ACTIVE = ("queued", "testing")
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.mergequeue.records import MergeRequest
-
     requests = [
         MergeRequest.from_row(r).to_json() for r in view.read("web_merge_recent", limit=view.rows)
     ]

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bosun.base.clock import iso
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import ago, badge, esc, short, table
 
@@ -19,8 +20,6 @@ def _took(start: float | None, end: float | None) -> float | None:
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.base.clock import iso
-
     limit = min(view.rows, 100)
     nudges: list[dict[str, Any]] = []
     for r in reversed(view.read("web_nudges_recent", limit=limit)):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bosun.supervisor.resume_entries import entry_json
+from bosun.supervisor.resume_queue import ResumeQueue
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import ago, badge, esc, short, table
 
@@ -17,9 +19,6 @@ OPEN = ("queued", "starting")
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.supervisor.resume_entries import entry_json
-    from bosun.supervisor.resume_queue import ResumeQueue
-
     queue = ResumeQueue(view.ctx)
     now = view.now()
     entries = [entry_json(e, now) for e in queue.list()]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bosun.base.clock import iso
+from bosun.core.records import Signal
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import badge, esc, short, table
 
@@ -14,9 +16,6 @@ if TYPE_CHECKING:
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.base.clock import iso
-    from bosun.core.records import Signal
-
     signals = [
         Signal.from_row(r).to_json() for r in view.read("web_signals_recent", limit=view.rows)
     ]

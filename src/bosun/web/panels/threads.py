@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bosun.core.threads import Threads
+from bosun.triggers.trigger import queue_for
 from bosun.web.panels import Data, Panel, register
 from bosun.web.panels._html import badge, esc, short, table
 
@@ -16,9 +18,6 @@ if TYPE_CHECKING:
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
-    from bosun.core.threads import Threads
-    from bosun.triggers.trigger import queue_for
-
     threads = Threads(view.ctx)
     listed = [t.to_json() for t in threads.list()]
     unread: dict[str, list[dict[str, Any]]] = {}
