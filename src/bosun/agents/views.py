@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bosun.agents.cli_sessions import find_cli_session
 from bosun.base.clock import iso
 from bosun.base.errors import BosunError
 
@@ -55,8 +56,6 @@ def context_percent(fleet: Fleet, role: str, name: str) -> float | None:
 
 
 def _cli_context_percent(fleet: Fleet, role: str, name: str) -> float | None:
-    from bosun.agents.cli_sessions import find_cli_session
-
     session = fleet.session(role, name)
     if session is None or not session.live or not session.worktree:
         return None
