@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,11 +11,12 @@ import typer
 from typer.core import TyperGroup
 
 from bosun.base.config import default_config
-from bosun.base.errors import InvalidInput, NotAProject, NotFound
+from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.names import check_name
 from bosun.base.paths import STATE_DIR, atomic_write_json, git_toplevel
-from bosun.cli.common import JSON, finite, output, project, table
-from bosun.cli.output import escape_controls
+from bosun.cli.common import JSON, finite, output, table
+from bosun.cli.run_catalog import catalog_app, optional_project
+from bosun.cli.run_views import follow_progress, render_status
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -42,13 +41,6 @@ app = typer.Typer(
     help="DOT pipeline runs: start (or `bosun run GRAPH`), validate, resume, "
     "status, list, stop, prune, answer.",
 )
-
-
-def _context() -> Context | None:
-    try:
-        return project()
-    except NotAProject:
-        return None
 
 
 def _runs_dir(ctx: Context | None) -> Path:
@@ -127,7 +119,7 @@ def start(
     as_json: bool = JSON,
 ) -> None:
     """Run GRAPH (exit 0 only when the run's final status is success)."""
-    ctx = _context()
+    ctx = optional_project()
     if preflight_only:
         _preflight(graph, ctx, logs_root, as_json, strict_models)
         return
@@ -270,7 +262,7 @@ def resume(
     """Continue a stopped or failed run from its checkpoint."""
     from bosun.pipeline.launch import resume_run  # lazy: CLI start-up time
 
-    ctx = _context()
+    ctx = optional_project()
     _finished(resume_run(logs_root, _options(ctx, keep_worktree)), as_json)
 
 
@@ -284,34 +276,6 @@ def _locate(run_id: str | None, logs_root: Path | None, ctx: Context | None) -> 
     return find_run(run_id, _runs_dir(ctx), ctx)
 
 
-def _render_status(d: dict[str, Any]) -> str:
-    keys = (
-        "run_id",
-        "status",
-        "logs_root",
-        "pid",
-        "graph",
-        "started_at",
-        "finished_at",
-        "current_node",
-        "next_node",
-        "restart_count",
-        "failure_reason",
-    )
-    lines = [f"{k}: {'' if d.get(k) is None else d.get(k)}" for k in keys]
-    lines.append("completed: " + " ".join(d.get("completed_nodes") or []))
-    gate = d.get("waiting_for_human")
-    if gate:
-        lines.append(f"waiting for a person at {gate.get('node_id')}: {gate.get('question')}")
-        gate_keys = gate.get("keys") or [""] * len(gate.get("choices") or [])
-        for key, label in zip(gate_keys, gate.get("choices") or [], strict=False):
-            lines.append(f"  [{key}] {label}" if key else f"  {label}")
-        lines.append(f"  answer: bosun run answer {d.get('run_id')} {gate.get('node_id')} CHOICE")
-    if d.get("last_event"):
-        lines.append(f"last event: {d['last_event'].get('event')} at {d['last_event'].get('ts')}")
-    return "\n".join(lines)
-
-
 @app.command("status")
 def status(
     run_id: str = typer.Argument(None, help="The run id."),
@@ -322,7 +286,7 @@ def status(
     """Show a run's status (from its directory; works while it runs)."""
     from bosun.pipeline.runs import run_status  # lazy: CLI start-up time
 
-    ctx = _context()
+    ctx = optional_project()
     base = _locate(run_id, logs_root, ctx)
     registered = False
     if ctx is not None:  # a run whose launcher died before the run process is still known
@@ -333,37 +297,8 @@ def status(
     if not registered and not any((base / name).exists() for name in files):
         raise NotFound(f"{base} is not a run directory", "see `bosun run list`")
     if follow:
-        _follow(base, as_json)
-    output(run_status(base, registered), as_json, _render_status)
-
-
-def _follow(base: Path, as_json: bool) -> None:
-    from bosun.pipeline.rundir import read_final  # lazy: CLI start-up time
-    from bosun.pipeline.runs import run_status  # lazy: CLI start-up time
-
-    offsets: dict[Path, int] = {}
-    while True:
-        done = read_final(base) is not None
-        current = Path(run_status(base).get("logs_root") or base)
-        for path in sorted({base / "progress.ndjson", *current.glob("restart-*/progress.ndjson")}):
-            if not path.exists():
-                continue
-            with open(path, encoding="utf-8") as fh:
-                fh.seek(offsets.get(path, 0))
-                chunk = fh.read()
-                offsets[path] = fh.tell()
-            for line in chunk.splitlines():
-                if as_json:
-                    sys.stdout.write(line + "\n")
-                else:
-                    ev = json.loads(line)
-                    extra = ev.get("node_id") or ev.get("to") or ev.get("status") or ""
-                    text = f"{ev.get('ts')} {ev.get('event')} {extra}"
-                    sys.stdout.write(escape_controls(text) + "\n")
-            sys.stdout.flush()
-        if done:
-            return
-        time.sleep(0.2)
+        follow_progress(base, as_json)
+    output(run_status(base, registered), as_json, render_status)
 
 
 @app.command("list")
@@ -371,7 +306,7 @@ def list_(as_json: bool = JSON) -> None:
     """List runs: running (including detached ones) and finished."""
     from bosun.pipeline.runs import list_runs  # lazy: CLI start-up time
 
-    ctx = _context()
+    ctx = optional_project()
     runs = list_runs(_runs_dir(ctx), ctx)
     output(
         runs,
@@ -409,7 +344,7 @@ def stop(
     """Stop a running run (refuses a pid that is not a bosun run)."""
     from bosun.pipeline.runs import stop_run  # lazy: CLI start-up time
 
-    ctx = _context()
+    ctx = optional_project()
     base = _locate(run_id, logs_root, ctx)
     if grace is None:
         grace = float((ctx.config if ctx else default_config()).get("pipeline.stop_grace"))
@@ -431,7 +366,7 @@ def prune(as_json: bool = JSON) -> None:
     """Remove the worktrees that finished or dead runs left (dirty ones are kept)."""
     from bosun.pipeline.runs import prune_runs  # lazy: CLI start-up time
 
-    ctx = _context()
+    ctx = optional_project()
     report = prune_runs(_runs_dir(ctx), ctx)
     output(
         report,
@@ -457,7 +392,7 @@ def answer(
     """Answer a human gate (queued if the run has not reached it yet)."""
     from bosun.pipeline.handlers.human import write_answer  # lazy: CLI start-up time
 
-    base = _locate(run_id, logs_root, _context())
+    base = _locate(run_id, logs_root, optional_project())
     if not (base / "manifest.json").exists():
         raise NotFound(f"{base} is not a run directory", "see `bosun run list`")
     check_name(node.lower(), "node id")
@@ -469,63 +404,9 @@ def answer(
     )
 
 
-catalog_app = typer.Typer(
-    no_args_is_help=True, help="The model catalog preflight checks models against."
-)
-app.add_typer(catalog_app, name="catalog")
-
-
-@catalog_app.command("update")
-def catalog_update(
-    source: Path = typer.Option(
-        ..., "--from", help="A catalog file: bosun's format (TOML/JSON) or LiteLLM's JSON."
-    ),
-    as_json: bool = JSON,
-) -> None:
-    """Store FILE as this project's model catalog (.bosun/model_catalog.json)."""
-    from bosun.pipeline.catalog import update_catalog  # lazy: CLI start-up time
-
-    ctx = _context()
-    if ctx is None or ctx.paths is None:
-        raise NotAProject(
-            "the model catalog is stored per project",
-            "run this inside a bosun project, or set pipeline.model_catalog to the file",
-        )
-    catalog = update_catalog(source, ctx.paths.home)
-    models = sum(len(p["models"]) for p in catalog.providers.values())
-    output(
-        {
-            "catalog": catalog.path,
-            "version": catalog.version,
-            "providers": len(catalog.providers),
-            "models": models,
-        },
-        as_json,
-        f"model catalog {catalog.path}: {len(catalog.providers)} providers, {models} models",
-    )
-
-
-@catalog_app.command("show")
-def catalog_show(as_json: bool = JSON) -> None:
-    """Show the model catalog in use (setting, project copy, or the pinned one)."""
-    from bosun.pipeline.catalog import load_catalog  # lazy: CLI start-up time
-
-    ctx = _context()
-    config = ctx.config if ctx else default_config()
-    home = ctx.paths.home if ctx is not None and ctx.paths is not None else None
-    catalog = load_catalog(str(config.get("pipeline.model_catalog") or ""), home)
-    output(
-        {"path": catalog.path, **catalog.to_json()},
-        as_json,
-        lambda d: "\n".join(
-            [f"catalog: {d['path']} (version {d['version']})"]
-            + [f"{name}: {', '.join(p['models'])}" for name, p in sorted(d["providers"].items())]
-        ),
-    )
-
-
 def register(root: typer.Typer) -> None:
     from bosun.cli.commands.chain import agents_command  # lazy: CLI start-up time
 
     app.command("agents")(agents_command)
+    app.add_typer(catalog_app, name="catalog")
     root.add_typer(app, name="run")
