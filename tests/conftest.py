@@ -17,8 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-# Tests never inherit an agent identity or project from the shell that runs them.
-for _var in ("BOSUN_IDENTITY", "BOSUN_HOME", "BOSUN_DATABASE_URL", "TMUX", "CLAUDECODE"):
+# Tests never inherit an agent identity, a project or a terminal width from the shell
+# that runs them (CI sets COLUMNS; bosun's piped output is then cut to it).
+for _var in ("BOSUN_IDENTITY", "BOSUN_HOME", "BOSUN_DATABASE_URL", "TMUX", "CLAUDECODE",
+             "COLUMNS", "LINES"):
     os.environ.pop(_var, None)
 
 from backends import open_backend  # noqa: E402,F401  (tests/ is on sys.path)

@@ -267,6 +267,8 @@ class Runner:
         if self.incarnation is None:
             self._started(session)
         elif session.incarnation != self.incarnation:
+            if self.incarnation not in self.exited:  # restarted between two of our looks
+                self._report_exit(self.incarnation, self._ended_code(self.incarnation))
             self.incarnation = session.incarnation
             self._move(
                 self.state.status, orchestrator_pid=session.pid, incarnation=session.incarnation
@@ -285,16 +287,7 @@ class Runner:
             code = live.exit_code
         else:
             code = session.exit_code
-        self.exited.add(session.incarnation)
-        self._event(
-            "chain.orchestrator_exited",
-            {"incarnation": session.incarnation, "exit_code": code},
-            subject=self.orch,
-        )
-        self._tell_guardian(
-            "x-orchestrator-exited", {"incarnation": session.incarnation, "exit_code": code}
-        )
-
+        self._report_exit(session.incarnation, code)
         if running_supervisor(self.ctx) is None:
             why = f" ({self.launch_error})" if self.launch_error else ""
             return failure(
@@ -302,6 +295,25 @@ class Runner:
                 "restart it; start one with `bosun supervise --detach`",
                 FailureClass.DETERMINISTIC,
             )
+        return None
+
+    def _report_exit(self, incarnation: int, code: int | None) -> None:
+        self.exited.add(incarnation)
+        self._event(
+            "chain.orchestrator_exited",
+            {"incarnation": incarnation, "exit_code": code},
+            subject=self.orch,
+        )
+        self._tell_guardian(
+            "x-orchestrator-exited", {"incarnation": incarnation, "exit_code": code}
+        )
+
+    def _ended_code(self, incarnation: int) -> int | None:
+        """The exit code the `agent.ended` event recorded for an earlier incarnation."""
+        for event in reversed(self.ctx.events.tail(50, kind="agent.ended", subject=self.orch)):
+            if event.data.get("incarnation") == incarnation:
+                code = event.data.get("exit_code")
+                return code if isinstance(code, int) else None
         return None
 
     def _reports(self) -> Outcome | None:
