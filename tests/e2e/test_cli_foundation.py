@@ -20,6 +20,16 @@ def test_init_is_idempotent_and_excludes_state_from_git(git_repo: Path) -> None:
     assert "already initialised" in status.out
 
 
+def test_agents_can_signal_the_merge_queue_from_the_first_minute(git_repo: Path) -> None:
+    bosun = Bosun(git_repo)
+    bosun.ok("init")
+    sent = bosun("signal", "send", "refinery/merge-queue", "MERGE_READY", "--payload", "{}")
+    assert sent.code == 0, sent.err
+    [queue] = bosun.ok("identity", "list")
+    assert queue["identity"] == "refinery/merge-queue"
+    assert queue["crew"] is True
+
+
 def test_init_outside_git_is_refused(tmp_path: Path) -> None:
     result = Bosun(tmp_path)("init")
     assert result.code == 2
@@ -130,7 +140,7 @@ def test_a_second_repository_is_a_separate_project(tmp_path: Path) -> None:
     one.ok("init")
     two.ok("init")
     one.ok("identity", "create", "a", "b")
-    assert two.ok("identity", "list") == []
+    assert [i["identity"] for i in two.ok("identity", "list")] == ["refinery/merge-queue"]
 
 
 def test_bosun_alone_prints_the_command_list(bosun: Bosun) -> None:

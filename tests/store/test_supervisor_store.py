@@ -16,6 +16,7 @@ from bosun.base.errors import Conflict, IllegalTransition, NotFound, StoreError
 from bosun.core.context import Context
 from bosun.supervisor import recovery_log as rlog
 from bosun.supervisor.guards import guard_posture, report_guard
+from bosun.supervisor.policies.posture import attention_line
 from bosun.supervisor.policies.detect import Condition
 from bosun.supervisor.policies.ladder import Outcome, Strategy
 from bosun.supervisor.policies.patrol import Compliance, ComplianceResult
@@ -311,6 +312,28 @@ def test_guard_reports_upsert_and_posture(ctx: Context, clock: FakeClock) -> Non
         report_guard(tx, "host_lock", "host-a", enabled=True, cadence=1.0)
     assert rows["patrol"].posture == Posture.ON_STALE
     assert [k for k, _, _ in events(ctx, "guard.")] == ["guard.errored", "guard.recovered"]
+
+
+def test_an_open_resume_breaker_shows_as_tripped_loudly(ctx: Context, clock: FakeClock) -> None:
+    queue = ResumeQueue(ctx)  # the project's settings, as the supervisor and `guards` read them
+    threshold = queue.config.breaker_threshold
+    for n in range(threshold):
+        queue.consider(SessionEnding(f"polecat/n{n}", EndCause.REAPED, True))
+        entry = queue.next_revival(lambda e: facts())
+        assert entry is not None
+        queue.record_result(entry.id, False, "spawn failed")
+    with ctx.store.transaction() as tx:
+        report_guard(tx, "resume_queue", "host-a", enabled=True, cadence=1.0)
+        rows = guard_posture(tx, ctx.config, tx.now)
+    [row] = [r for r in rows if r.guard == "resume_queue"]
+    assert row.posture == Posture.TRIPPED and row.needs_attention
+    line = attention_line(rows)
+    assert line is not None and f"breaker OPEN after {threshold} failed revivals" in line
+    clock.advance(queue.config.breaker_cooldown + 1)  # half-open: one attempt may go
+    with ctx.store.transaction() as tx:
+        report_guard(tx, "resume_queue", "host-a", enabled=True, cadence=1.0)
+        [row] = [r for r in guard_posture(tx, ctx.config, tx.now) if r.guard == "resume_queue"]
+    assert row.posture == Posture.ON_CONFIRMED
 
 
 # -- patrol nudges ------------------------------------------------------------------------

@@ -57,10 +57,6 @@ def check_runtimes(ctx: Context, graph: Graph) -> None:
 
 
 def check_graph_file(ctx: Context, path: Path) -> None:
-    """The launcher's check. A graph that does not parse is left to the run, which records
-    the error in final.json; only missing runtimes are refused here."""
-    try:
-        _, graph = read_graph(path)
-    except BosunError:
-        return
+    """The launcher's check, after the graph parsed and validated: missing runtimes."""
+    _, graph = read_graph(path)
     check_runtimes(ctx, graph)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bosun.base.errors import NotFound
 from bosun.base.paths import atomic_write_text
+from bosun.pipeline.launch import check_graph
 from bosun.pipeline.recorder import register_run
 from bosun.pipeline.rundir import check_run_id, new_run_id, prepare_logs_root
 
@@ -47,11 +47,10 @@ def launch_detached(
     extra_args: tuple[str, ...] = (),
 ) -> Detached:
     run_id = check_run_id(run_id) if run_id else new_run_id(now)
-    if check is not None:  # refuses the graph before anything exists
+    check_graph(graph)  # a graph that does not parse or validate creates nothing
+    if check is not None:
         check(graph)
     root = prepare_logs_root(logs_root if logs_root is not None else runs_dir / run_id)
-    if not graph.exists():
-        raise NotFound(f"no graph file {graph}", "pass the path of a .dot file")
     args = [
         sys.executable,
         "-m",

@@ -107,6 +107,20 @@ def read_graph(path: Path) -> tuple[str, Graph]:
         ) from None
 
 
+def check_graph(path: Path) -> Graph:
+    """The graph at `path`, parsed and free of validation errors; InvalidInput (exit 2) when
+    it is not. Used before a detached run exists, so a bad graph creates nothing."""
+    _, graph = read_graph(path)
+    problems = errors(validate(graph))
+    if problems:
+        summary = "; ".join(f"[{d.rule}] {d.message}" for d in problems[:5])
+        raise InvalidInput(
+            f"graph {path} has {len(problems)} validation error(s): {summary}",
+            f"run `bosun run validate {path}` for the fixes",
+        )
+    return graph
+
+
 def run_preflight(
     graph: Graph,
     settings: dict[str, Any],

@@ -17,6 +17,7 @@ from bosun.base.clock import iso
 from bosun.base.config import all_settings
 from bosun.base.errors import ConfigError, InvalidInput
 from bosun.base.names import check_name, check_text
+from bosun.supervisor.breaker import resume_breaker_open
 from bosun.supervisor.policies.posture import (
     Configured,
     GuardRow,
@@ -36,6 +37,8 @@ class GuardSpec:
     title: str
     configured: Callable[[Config], Configured]
     engine: str  # which process runs it: "supervisor", "mergequeue", …
+    # why its circuit breaker is open, read from the store (None: closed, or no breaker)
+    tripped: Callable[[Tx, Config], str | None] | None = None
 
 
 def _switch(prefix: str) -> Callable[[Config], Configured]:
@@ -71,7 +74,13 @@ for _spec in (
     GuardSpec("patrol", "patrol nudges", _switch("supervisor.patrol"), "supervisor"),
     GuardSpec("recovery_ladder", "recovery ladder", _switch("supervisor.recovery"), "supervisor"),
     GuardSpec("context_cycling", "context cycling", _switch("supervisor.context"), "supervisor"),
-    GuardSpec("resume_queue", "resume queue", _switch("supervisor.resume"), "supervisor"),
+    GuardSpec(
+        "resume_queue",
+        "resume queue",
+        _switch("supervisor.resume"),
+        "supervisor",
+        tripped=lambda tx, config: resume_breaker_open(tx, config),
+    ),
     GuardSpec(
         "host_lock",
         "supervisor host lock",
@@ -153,8 +162,12 @@ def guard_posture(tx: Tx, config: Config, now: float) -> list[GuardRow]:
         spec = specs.get(name)
         # A guard reported but not registered here runs somewhere; judge it by its report.
         configured = spec.configured(config) if spec else Configured(True)
+        tripped = spec.tripped(tx, config) if spec and spec.tripped else None
         found: list[SelfReport | None] = list(reports.get(name, [])) or [None]
-        rows.extend(classify(name, configured, r, now, stale_factor=stale_factor) for r in found)
+        rows.extend(
+            classify(name, configured, r, now, stale_factor=stale_factor, tripped=tripped)
+            for r in found
+        )
     return rows
 
 

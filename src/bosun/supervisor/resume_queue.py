@@ -23,6 +23,7 @@ from bosun.base.clock import iso
 from bosun.base.errors import Conflict, NotFound
 from bosun.base.ids import short_id
 from bosun.base.names import check_text, split_identity
+from bosun.supervisor.breaker import resume_breaker
 from bosun.supervisor.policies.resume import (
     OPEN_STATUSES,
     DrainFacts,
@@ -32,7 +33,6 @@ from bosun.supervisor.policies.resume import (
     ResumeEntry,
     SessionEnding,
     after_attempt,
-    breaker_state,
     consider_enqueue,
     invalid_reason,
     plan_drain,
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
 RESUME_CONDITION = "ended_mid_work"
 _KEEP: Any = object()
-BREAKER_LOOKBACK = 50
 
 
 class ResumeQueue:
@@ -76,7 +75,7 @@ class ResumeQueue:
             counts: dict[str, int] = {}
             for row in tx.all("resume_list", status=None):
                 counts[row["status"]] = counts.get(row["status"], 0) + 1
-            breaker = breaker_state(self._outcomes(tx), tx.now, self.config)
+            breaker = resume_breaker(tx, self.config)
         return {
             "counts": counts,
             "breaker_open": breaker.open,
@@ -202,7 +201,7 @@ class ResumeQueue:
             entries = [
                 entry_from_row(r) for r in tx.all("resume_list", status=str(EntryStatus.QUEUED))
             ]
-            breaker = breaker_state(self._outcomes(tx), tx.now, self.config)
+            breaker = resume_breaker(tx, self.config)
             plan = plan_drain(entries, breaker, tx.now, self.config)
             for entry in plan.expired:
                 self._save(
@@ -354,11 +353,3 @@ class ResumeQueue:
     def _settle_pending(self, tx: Tx, entry_id: str, outcome: str, detail: str | None) -> None:
         for row in tx.all("recovery_attempt_for_entry", entry_id=entry_id):
             tx.run("recovery_attempt_settle", id=row["id"], outcome=outcome, detail=detail)
-
-    def _outcomes(self, tx: Tx) -> builtins.list[tuple[float, bool]]:
-        rows = tx.all(
-            "recovery_attempts_by_strategy", strategy=RESUME_STRATEGY, limit=BREAKER_LOOKBACK
-        )
-        return [
-            (float(r["decided_at"] or r["started_at"]), r["outcome"] == "success") for r in rows
-        ]

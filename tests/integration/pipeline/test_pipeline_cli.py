@@ -157,3 +157,23 @@ def test_bad_input_from_the_cli(project: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "final.json").exists()
     missing = bosun(project, "run", "status", "nope")
     assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("digraph {\n  a -> ;\n}", ":2:8:"),  # does not parse
+        ("digraph { a [shape=box]; b [shape=box]; a -> b }", "[start_node]"),  # does not validate
+    ],
+)
+def test_a_detached_start_refuses_a_bad_graph_with_exit_2_and_creates_nothing(
+    project: Path, text: str, says: str
+) -> None:
+    g = project / "bad.dot"
+    g.write_text(text)
+    out = bosun(project, "run", "start", str(g), "--detach", "--run-id", "bad1")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert says in out.stderr and out.stderr.count("error:") == 1
+    assert not (project / ".bosun" / "runs" / "bad1").exists()
+    listed = json.loads(bosun(project, "run", "list", "--json").stdout)
+    assert "bad1" not in json.dumps(listed)

@@ -14,9 +14,17 @@ def init(
     as_json: bool = JSON,
 ) -> None:
     """Create .bosun/ (config, database) in this git repository; safe to run again."""
-    from bosun.core.project import init_project  # lazy: CLI start-up time
+    # lazy: CLI start-up time
+    from bosun.core.context import open_project
+    from bosun.core.project import init_project
+    from bosun.mergequeue.queue import ensure_queue_identity
 
     result = init_project(path.resolve())
+    ctx = open_project(result.root)
+    try:  # agents are told to signal the queue from their first minute
+        ensure_queue_identity(ctx)
+    finally:
+        ctx.close()
     data = {
         "root": str(result.root),
         "created": result.created,

@@ -8,6 +8,7 @@ match wins:
     off-runtime-divergent  configured on, but nothing reports it running
     off                    configured off (deliberately), and not running
     on-dry-run             running in dry-run mode: it decides but does not act
+    tripped                running, but its circuit breaker is open: it does not act
     on-stale               no tick within `stale_factor` × its cadence
     on-confirmed           running, acting, ticking
 """
@@ -23,6 +24,7 @@ class Posture(StrEnum):
     ON_CONFIRMED = "on-confirmed"
     ON_STALE = "on-stale"
     ON_DRY_RUN = "on-dry-run"
+    TRIPPED = "tripped"
     OFF = "off"
     OFF_RUNTIME_DIVERGENT = "off-runtime-divergent"
     ERRORED = "errored"
@@ -73,7 +75,9 @@ def classify(
     now: float,
     *,
     stale_factor: float = 5.0,
+    tripped: str | None = None,
 ) -> GuardRow:
+    """`tripped` is why the guard's circuit breaker is open (None when it is closed)."""
     host = report.host if report else None
 
     def row(posture: Posture, reason: str, note: str | None = None) -> GuardRow:
@@ -99,6 +103,8 @@ def classify(
     )
     if report.dry_run:
         return row(Posture.ON_DRY_RUN, "dry run: decides and logs, does not act", note)
+    if tripped:
+        return row(Posture.TRIPPED, tripped, note)
     age = now - report.last_tick
     limit = stale_factor * report.cadence
     if age > limit:
@@ -121,7 +127,7 @@ def attention_line(rows: Iterable[GuardRow]) -> str | None:
         where = f"@{r.host}" if r.host else ""
         parts.append(
             f"{r.guard}{where} {r.posture}"
-            + (f" ({r.reason})" if r.posture == Posture.ERRORED else "")
+            + (f" ({r.reason})" if r.posture in (Posture.ERRORED, Posture.TRIPPED) else "")
         )
     noun = "guard needs" if len(flagged) == 1 else "guards need"
     return f"{len(flagged)} {noun} attention: " + "; ".join(parts) + " — see `bosun guards`"
