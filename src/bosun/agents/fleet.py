@@ -34,7 +34,6 @@ from bosun.base.ids import session_uuid
 from bosun.base.names import check_name
 from bosun.core.prime import PrimeBlock, build_prime
 from bosun.core.records import Identity, IdentityStatus
-from bosun.runtime.env import session_environment
 from bosun.runtime.presets import Preset, get_preset
 from bosun.runtime.protocol import LaunchSpec, Liveness, LivenessState, Runtime, SessionHandle
 from bosun.runtime.readiness import screen_tail, wait_until_ready
@@ -299,17 +298,15 @@ class Fleet:
             autonomy=self.ctx.config.text("agents.autonomy"), env=extra_env,
         )
         argv = preset.resolve_binary(argv)
-        env = session_environment(
+        env = preset.environment(
             os.environ,
-            allow=preset.pass_env,
             extra={
-                **preset.set_env,
                 **extra_env,
                 "BOSUN_IDENTITY": f"{role}/{name}",
                 "BOSUN_HOME": str(project_root(self.ctx)),
                 "BOSUN_INCARNATION": str(identity.incarnation),
             },
-            unset=preset.unset_env,
+            also_pass=self.ctx.config.words("agents.pass_env"),
         )
         spec = LaunchSpec(
             role=role,

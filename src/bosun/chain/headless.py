@@ -29,7 +29,6 @@ from bosun.chain.names import expand_prompt
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
 from bosun.pipeline.stylesheet import model_env, resolve_model
-from bosun.runtime.env import session_environment
 from bosun.runtime.headless import HeadlessResult, run_headless
 from bosun.runtime.presets import get_preset
 
@@ -135,10 +134,10 @@ class HeadlessAgentHandler(AgentNode):
             "session_id": "",
         }
         atomic_write_json(stage / RECORD, record)
-        env = session_environment(
+        env = preset.environment(
             os.environ,
-            extra={**preset.set_env, **hc.env(), **model_env(hc.graph, node)},
-            unset=preset.unset_env,
+            extra={**hc.env(), **model_env(hc.graph, node)},
+            also_pass=config.words("agents.pass_env") if config else (),
         )
 
         def on_session(session_id: str) -> None:

@@ -184,8 +184,11 @@ def register_runner(ctx: Context, spec: RunnerSpec) -> None:
 
 def runner_environment(ctx: Context, spec: RunnerSpec) -> dict[str, str]:
     assert ctx.paths is not None
+    # The runner is bosun itself (it spawns the node's agent through the fleet, which
+    # scrubs the agent's environment): it keeps the operator's environment.
     return session_environment(
         os.environ,
+        allow=("*",),
         extra={
             "BOSUN_IDENTITY": f"{RUNNER_ROLE}/{spec.name}",
             "BOSUN_HOME": str(ctx.paths.root),
