@@ -287,3 +287,18 @@ def test_a_run_resumed_later_drops_the_old_runners_stale_signals_and_finishes_th
     assert "RUNNER_DONE" in [d["signal"] for d in dropped]
     assert len(rig.events("chain.runner_launched", refs["runner"])) == 2
     assert_merged_and_clean(rig, run_id, refs)
+
+
+def test_an_agent_node_working_past_the_stall_timeout_without_checkpoints_is_not_failed(
+    rig: ChainRig,
+) -> None:
+    """Its screen, bosun calls and commits show work: the stall watchdog lets it finish."""
+    steps = work_steps(22.0)  # one long step: no checkpoint for 22 s
+    text = two_node_graph(task_block(steps), CHECK).replace(
+        '  goal="', '  stall_timeout="10s"\n  goal="', 1
+    )
+    launched = rig.launch(rig.graph(text))
+    final = rig.wait_final(launched["logs_root"], timeout=90)
+    assert final["status"] == "success", (final, rig.run_out(launched["logs_root"]))
+    progress = (Path(launched["logs_root"]) / "progress.ndjson").read_text()
+    assert "stall_watchdog_timeout" not in progress

@@ -18,6 +18,7 @@ from bosun.agents.driver import project_fleet
 from bosun.base.errors import BosunError
 from bosun.chain import orchestrator
 from bosun.chain.names import Layer
+from bosun.chain.progress import WorkMarks, moved, read_marks
 from bosun.chain.records import (
     FINISHED,
     RunnerStatus,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from bosun.core.context import Context
     from bosun.pipeline.handlers.base import HandlerContext
 
+MARKS_EVERY = 1.0  # seconds between two readings of the orchestrator's work marks
 EVENTS = {
     "NODE_STARTED": "agent_orchestrator_started",
     "IMPL_COMPLETE": "agent_impl_complete",
@@ -66,6 +68,11 @@ class NodeSupervision:
         self.poll = ctx.config.number("chain.poll_interval")
         self.checkpoint: float | None = None
         self.runner = RunnerHandle(process)
+        self.fleet = project_fleet(ctx)
+        self.branch = orchestrator.worktree_for(ctx, spec.name).branch
+        self.marks: WorkMarks | None = None
+        self.marks_every = max(self.poll, MARKS_EVERY)
+        self.next_marks = 0.0
 
     def wait(self) -> Outcome:
         deadline = time.monotonic() + self.spec.timeout + self.grace
@@ -143,7 +150,17 @@ class NodeSupervision:
         self.guardian.send(self.process.runner, kind, stamped)
 
     def _progress(self) -> None:
-        """The orchestrator's checkpoints are the node's progress (for the stall watchdog)."""
+        """Tell the stall watchdog what shows the node works: its orchestrator's screen,
+        tool calls, commits, model requests and checkpoints (bosun.chain.progress). A
+        checkpoint is also a progress event; the others are not written down."""
+        now = time.monotonic()
+        if now < self.next_marks:
+            return
+        self.next_marks = now + self.marks_every
+        marks = read_marks(self.ctx, self.fleet, self.spec.name, self.branch)
+        for source in moved(self.marks, marks):
+            self.hc.progress(source)
+        self.marks = marks
         try:
             hook = self.ctx.hooks.find(Layer.ORCHESTRATOR.role, self.spec.name)
         except BosunError:
