@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -143,6 +144,7 @@ def build_spec(
         timeout=node_timeout(ctx, node),
         attempt=attempt,
         env=dict(env or {}),
+        execution=secrets.token_hex(6),
     )
     values = {
         "goal": graph.get("goal"),
