@@ -88,6 +88,7 @@ class Patrol:
         except BosunError as exc:
             report.errors.append(f"{session.ref}: patrol nudge not delivered: {exc.message}")
             return
+        self.observer.typed(session, self.ctx.clock.now())
         with self.ctx.store.transaction() as tx:
             log.mark_delivered(tx, nudge.id)
         report.actions.append(f"{session.ref}: patrol nudge")

@@ -148,10 +148,19 @@ def restart_history(tx: Tx, identity: str, since: float = 0.0) -> list[RestartRe
         RestartRecord(
             crashed_at=float(r["detected_at"] if r["detected_at"] is not None else r["started_at"]),
             restarted_at=float(r["started_at"]),
+            hook=_evidence(r).get("hook"),
         )
         for r in tx.all("recovery_attempts_for", role=role, name=name, since=since)
         if r["strategy"] in {*map(str, RESTARTING), RESUME_STRATEGY}
     ]
+
+
+def _evidence(row: Row) -> dict[str, Any]:
+    try:
+        data = json.loads(row["evidence"] or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def last_detected(tx: Tx, identity: str, condition: Condition) -> float | None:
