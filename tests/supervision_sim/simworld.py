@@ -28,14 +28,14 @@ from bosun.base.clock import FakeClock
 from bosun.base.config import default_config, load_config
 from bosun.base.paths import ProjectPaths
 from bosun.core.context import Context
-from bosun.core.records import IdentityStatus
 from bosun.runtime.fake import FakeRuntime, FakeSession
 from bosun.runtime.presets import Preset
 from bosun.runtime.protocol import LaunchSpec, SessionHandle
 from bosun.store.sqlite import SqliteStore
 from bosun.supervisor import recovery_log as log
 from bosun.supervisor.engine import Supervisor
-from bosun.supervisor.policies.ladder import Outcome
+from bosun.supervisor.policies.bounds import Bounds
+from bosun.supervisor.policies.ladder import RESTARTING
 from bosun.supervisor.typed_settings import SupervisorSettings, validate_supervisor_config
 
 READY = "sim> "
@@ -170,14 +170,21 @@ class NudgeIgnorer(Behaviour):
 
 
 class CrashLooper(Behaviour):
-    """Exits with code 1 `after` s into every incarnation (`after` < 1: dies at once)."""
+    """Exits with `code` `after` s into every incarnation (`after` < 1: dies at once, as
+    it starts); code 0 is a clean exit mid-work (the resume queue's case)."""
 
-    def __init__(self, after: float) -> None:
+    def __init__(self, after: float, code: int = 1) -> None:
         self.after = after
+        self.code = code
+
+    def start(self, world: World, agent: Agent, now: float) -> None:
+        super().start(world, agent, now)
+        if self.after < 1:
+            world.exit(agent, self.code)
 
     def act(self, world: World, agent: Agent, now: float) -> None:
         if now - agent.started_at >= self.after:
-            world.exit(agent, 1)
+            world.exit(agent, self.code)
         else:
             world.draw(agent, f"● working at {now:.0f}", busy=True)
 
@@ -253,7 +260,6 @@ class Sim:
     supervisor: Supervisor
     settings: SupervisorSettings
     refs: list[str] = field(default_factory=list)
-    restarts: dict[str, list[float]] = field(default_factory=dict)
 
     def spawn(self, name: str, behaviour: Behaviour, role: str = "polecat") -> str:
         ref = f"{role}/{name}"
@@ -265,7 +271,9 @@ class Sim:
         self.refs.append(ref)
         return ref
 
-    def run(self, seconds: float, step: float | None = None, until: Callable[[], bool] | None = None) -> float:
+    def run(
+        self, seconds: float, step: float | None = None, until: Callable[[], bool] | None = None
+    ) -> float:
         """Advance `seconds` of simulated time, one supervisor tick per `step`."""
         step = step or self.settings.tick_interval
         end = self.clock.now() + seconds
@@ -299,14 +307,14 @@ class Sim:
         events = self.ctx.events.since(0, kind="supervisor.escalated", subject=ref, limit=10)
         return events[0].ts if events else None
 
-    def restarted(self, ref: str) -> int:
-        """How many times the supervisor ended one of its sessions to start another."""
-        return sum(
-            1
-            for a in self.attempts(ref)
-            if a.strategy in ("seance_restart", "context_cycle") and a.outcome != Outcome.PENDING
-            or a.strategy in ("seance_restart", "context_cycle")
-        )
+    def restarts(self, ref: str) -> int:
+        """How many times the supervisor ended one of the identity's sessions to start
+        another (seance restarts and context cycles)."""
+        return sum(1 for a in self.attempts(ref) if a.strategy in RESTARTING)
+
+    def bounds(self) -> Bounds:
+        s = self.settings
+        return Bounds(s.detect, s.ladder, s.restart, s.tick_interval)
 
 
 def make_sim(root: Path, seed: int = 0, overrides: dict[str, object] | None = None) -> Sim:
@@ -328,5 +336,3 @@ def make_sim(root: Path, seed: int = 0, overrides: dict[str, object] | None = No
     supervisor.reconcile()
     return Sim(ctx, clock, runtime, fleet, supervisor, settings)
 
-
-ENDED = {str(IdentityStatus.QUARANTINED)}

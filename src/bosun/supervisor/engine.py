@@ -267,6 +267,12 @@ class Supervisor:
             )
             decision, _ = self.resume.consider(ending)
             report.actions.append(f"{session.ref}: exited cleanly mid-work; {decision.reason}")
+            if decision.capped:
+                # Nothing will revive it any more: a person must decide, visibly.
+                self.recovery.quarantine_ended(
+                    session.ref, f"at the revival cap: {decision.reason}", ending.evidence
+                )
+                report.actions.append(f"{session.ref}: quarantined (revival cap)")
 
     def drain_resume_queue(self) -> str | None:
         """Revive at most one queued identity this tick (after drain-time validation)."""

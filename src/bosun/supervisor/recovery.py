@@ -218,6 +218,17 @@ class Recovery:
         self.escalate(session.ref, f"quarantined: {reason}", found)
         self._commitments_lost(session.ref)
 
+    def quarantine_ended(self, ref: str, reason: str, evidence: dict[str, object]) -> None:
+        """Quarantine an identity whose session has already ended (the resume queue's
+        revival cap): status `quarantined`, the event and an ESCALATION, so it shows in
+        `bosun status` and `agent list` instead of staying `active` with no session."""
+        role, name = ref.split("/", 1)
+        with self.ctx.store.transaction() as tx:
+            self.ctx.identities.set_status_in(tx, role, name, IdentityStatus.QUARANTINED, reason)
+            tx.emit("supervisor.quarantined", ref, {"reason": reason, "evidence": evidence})
+        self._signal_operator(ref, f"quarantined: {reason}", "revival_cap", evidence)
+        self._commitments_lost(ref)
+
     def _commitments_lost(self, ref: str) -> None:
         """A quarantined identity cannot keep its promises: its open commitments are
         violated with reason session_lost (when the sentinel follows commitments)."""
@@ -225,19 +236,17 @@ class Recovery:
             self.ctx.commitments.session_lost(ref, "the identity was quarantined")
 
     def escalate(self, ref: str, reason: str, found: Detection) -> None:
+        self._signal_operator(ref, reason, str(found.condition), found.evidence)
+
+    def _signal_operator(
+        self, ref: str, reason: str, condition: str, evidence: dict[str, object]
+    ) -> None:
         role, name = OPERATOR.split("/")
         self.ctx.identities.create(role, name)
         self.ctx.signals.send(
             OPERATOR,
             "ESCALATION",
-            {
-                "identity": ref,
-                "reason": reason,
-                "condition": str(found.condition),
-                "evidence": found.evidence,
-            },
+            {"identity": ref, "reason": reason, "condition": condition, "evidence": evidence},
         )
         with self.ctx.store.transaction() as tx:
-            tx.emit(
-                "supervisor.escalated", ref, {"reason": reason, "condition": str(found.condition)}
-            )
+            tx.emit("supervisor.escalated", ref, {"reason": reason, "condition": condition})

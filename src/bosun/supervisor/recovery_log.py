@@ -254,6 +254,23 @@ def last_patrol(tx: Tx, identity: str) -> float | None:
     return None if row is None or row["at"] is None else float(row["at"])
 
 
+def nudges_since(tx: Tx, identity: str, since: float) -> int:
+    """How many nudges were delivered to the identity after `since` (patrol's backoff)."""
+    role, name = split_identity(identity)
+    row = tx.one("nudge_count_since", role=role, name=name, since=since)
+    return 0 if row is None else int(row["n"])
+
+
+def record_ignored_nudge(tx: Tx, identity: str, nudge_id: int) -> None:
+    """An ignored patrol nudge counts on the ladder: a failed `nudge` rung for `stale`, so
+    the ladder's next rung for an agent that goes on ignoring is not one more nudge."""
+    attempt = begin_attempt(
+        tx, identity, Condition.STALE, Strategy.NUDGE, 0, evidence={"patrol_nudge": nudge_id}
+    )
+    assert attempt.id is not None
+    settle_attempt(tx, attempt.id, Outcome.FAILURE, f"patrol nudge {nudge_id} ignored")
+
+
 def awaiting_response(tx: Tx) -> list[Nudge]:
     return [Nudge.from_row(r) for r in tx.all("nudges_awaiting_response")]
 
