@@ -74,7 +74,7 @@ class Supervisor:
             max(min(detect.stall_after, detect.waiting_after) / 10, settings.tick_interval), 15.0
         )
         self.observer = Observer(fleet, look_interval=look)
-        self.recovery = Recovery(ctx, fleet, settings)
+        self.recovery = Recovery(ctx, fleet, settings, self.observer)
         self.resume = ResumeQueue(ctx, settings.resume)
         self.patrol = Patrol(ctx, fleet, settings, self.observer)
         self.last_tick: float | None = None
@@ -189,7 +189,9 @@ class Supervisor:
                 self.recovery.request_checkpoint(session, self.observer.seen(session), detection)
         found = recovery_condition(detections)
         if found is not None:
-            action = self.recovery.recover(session, identity, found, obs, self.last_tick)
+            action = self.recovery.recover(
+                session, identity, found, obs, self.last_tick, hook=hook
+            )
             if action:
                 report.actions.append(f"{session.ref}: {action}")
             return
@@ -265,6 +267,12 @@ class Supervisor:
             )
             decision, _ = self.resume.consider(ending)
             report.actions.append(f"{session.ref}: exited cleanly mid-work; {decision.reason}")
+            if decision.capped:
+                # Nothing will revive it any more: a person must decide, visibly.
+                self.recovery.quarantine_ended(
+                    session.ref, f"at the revival cap: {decision.reason}", ending.evidence
+                )
+                report.actions.append(f"{session.ref}: quarantined (revival cap)")
 
     def drain_resume_queue(self) -> str | None:
         """Revive at most one queued identity this tick (after drain-time validation)."""
