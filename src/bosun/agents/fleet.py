@@ -404,6 +404,10 @@ class Fleet:
             previous = replace(previous, ended_at=self.ctx.clock.now())
         if not live.dead:
             live = self.runtime.stop(handle, grace=2.0)
+        elif self.ctx.identities.get(role, name).incarnation > previous.incarnation:
+            # a launcher killed before it recorded its session may have left that next
+            # incarnation running under the session's name: it goes too
+            self.runtime.stop(handle, grace=2.0)
         if previous.live:
             self.record_end(previous, live, reason)
         prime = build_prime(self.ctx, role, name)
