@@ -135,6 +135,10 @@ class Engine:
         graph, state = self.env.graph, self.state
         max_visits = _graph_int(self.env, "max_node_visits", "max_node_visits", 0)
         while True:
+            if state.route_pending:  # resumed between a stage's two checkpoints
+                done = graph.nodes[state.current_node]
+                self._routed(done, Outcome.from_json(state.last_outcomes[done.id]))
+                continue
             next_node = state.next_node
             self._check_cancel(state.current_node)
             if next_node is None:
@@ -167,9 +171,14 @@ class Engine:
             )
             self._record(node, outcome, attempts)
             self._check_cancel(node_id)  # a canceled stage is not recorded as completed
+            state.route_pending = True
             self._checkpoint()  # §3.2 step 5: saved before the next edge is chosen
-            state.next_node = self._route(node, outcome)
-            self._checkpoint()
+            self._routed(node, outcome)
+
+    def _routed(self, node: Node, outcome: Outcome) -> None:
+        self.state.next_node = self._route(node, outcome)
+        self.state.route_pending = False
+        self._checkpoint()
 
     def _branch_runner(
         self, fan: str
