@@ -159,3 +159,11 @@ def test_without_require_approval_requests_are_queued_as_before(mq) -> None:
     request = mq.enqueue("feat/x")
     assert request.status == "queued"
     assert mq.process().merged == [request.id]
+
+
+def test_enqueue_says_the_request_awaits_approval_and_how_to_review_it(review) -> None:
+    review.commit_on("feat/x", {"x.txt": "x\n"})
+    out = review.cli("merge-queue", "enqueue", "feat/x")
+    assert out.returncode == 0, out.stderr
+    request_id = out.stdout.split()[1].rstrip(":")
+    assert f"awaits approval: review it with `bosun mr diff {request_id}`" in out.stdout

@@ -82,11 +82,13 @@ def enqueue(
         branch, work_id=work, identity=identity, target=target, by=_by()
     )
     verb = "queued" if created else "already queued as"
-    output(
-        {**request.to_json(), "created": created},
-        as_json,
-        f"{verb} {request.id}: {request.branch} → {request.target}",
-    )
+    text = f"{verb} {request.id}: {request.branch} → {request.target}"
+    if request.status == "awaiting_approval":
+        text += (
+            f"\nit awaits approval: review it with `bosun mr diff {request.id}`, "
+            f"then `bosun mr approve {request.id}`"
+        )
+    output({**request.to_json(), "created": created}, as_json, text)
 
 
 @app.command("list")
