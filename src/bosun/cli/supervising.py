@@ -77,6 +77,8 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
     from bosun.mergequeue.checkouts import checkout_attention
     from bosun.mergequeue.queue import MergeQueue
     from bosun.supervisor.status import build_status  # lazy: CLI start-up time
+    from bosun.triggers.escalation import unresolved_trouble
+    from bosun.triggers.trigger import queue_for as trigger_queue_for
 
     counts: dict[str, int] = {}
     for request in MergeQueue(ctx).list(include_finished=True):
@@ -85,6 +87,12 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
     data = build_status(ctx, merge_queue=counts)
     data["waiting_gates"] = waiting_gates(ctx)
     data["attention"] += checkout_attention(ctx)
+    trouble = unresolved_trouble(ctx)
+    data["triggers"] = {
+        "counts": trigger_queue_for(ctx).counts(),
+        "unresolved": [t.job.to_json() for t in trouble],
+    }
+    data["attention"] += [t.line() for t in trouble]
     data["attention"] += [
         f"run {g['run_id']} waits for a person at {g['node_id']}: {g.get('question') or '?'}"
         f" ({', '.join(map(str, g.get('choices') or []))}) — answer with"
@@ -142,6 +150,13 @@ def render_status(data: dict[str, Any]) -> str:
         ),
         "guards: " + ", ".join(f"{g['guard']} {g['posture']}" for g in data["guards"]),
     ]
+    if "triggers" in data:
+        trigger_counts = data["triggers"]["counts"]
+        lines.insert(
+            -1,
+            "triggers: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(trigger_counts.items())) or "none"),
+        )
     if data["attention"]:
         lines += ["", *(paint(f"ATTENTION: {line}", "red") for line in data["attention"])]
     return "\n".join(lines)
