@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from bosun.base.errors import BosunError, InvalidInput
+from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.core.records import Identity
 from bosun.triggers.delivery import DeliveryResult, GitHeadProbe, Seams, SessionProbe
 from bosun.triggers.policies.fallback import (
@@ -112,6 +112,8 @@ class FleetSeams:
     def deliver(self, identity: Identity, text: str) -> DeliveryResult:
         try:
             result = self.fleet.send(identity.role, identity.name, text)
+        except NotFound as exc:  # its session ended meanwhile (e.g. an operator stopped it)
+            return DeliveryResult.failed(TARGET_GONE, exc.message)
         except InvalidInput as exc:
             return DeliveryResult.failed(DELIVERY_UNVERIFIED, exc.message)
         except BosunError as exc:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bosun.agents.activity import NO_SESSION, SessionActivity
-from bosun.base.errors import InvalidInput, RuntimeFailure
+from bosun.base.errors import InvalidInput, NotFound, RuntimeFailure
 from bosun.core.records import Identity, IdentityStatus
 from bosun.triggers.fleet_seams import AgentFleet, FleetSeams
 from bosun.triggers.policies.fallback import (
@@ -94,6 +94,7 @@ def test_delivery_failures_are_classified_by_the_fleets_error_codes() -> None:
         (RuntimeFailure("gone", "x", code="not_ready"), NOT_READY),
         (RuntimeFailure("gone", "x", code="something_else"), TARGET_GONE),
         (InvalidInput("too long", "x"), DELIVERY_UNVERIFIED),
+        (NotFound("polecat/toast has no running session", "x"), TARGET_GONE),
     ]
     for error, expected in cases:
         result = _seams(RecordingFleet(send_error=error)).deliver(TOAST, "hi")
