@@ -220,10 +220,10 @@ def test_a_dead_session_is_resumed_and_then_woken(rig: Rig) -> None:
     assert job is not None and (job["state"], job["hop"]) == ("completed", "resume")
     assert rig.hops(job["id"]) == [("resume", "completed", "session_dead")]
     assert "woken by resume 1" in job["outcome"]
-    seance, wake = rig.prompts()
+    [seance] = rig.prompts()  # the wake-up rides in the resumed session's first prompt
     assert seance.startswith("[bosun seance] You are polecat/cal, incarnation 2")
     assert "its session had died" in seance
-    assert wake_line(thread, "polecat/cal") in wake
+    assert wake_line(thread, "polecat/cal") in seance
     [row] = rig.ok("agent", "list")
     assert (row["incarnation"], row["state"]) == (2, "ready") or row["state"] == "busy"
     launched = rig.ok("events", "--kind", "agent.launched", "--subject", "polecat/cal")
@@ -296,3 +296,211 @@ def test_twenty_turns_without_progress_block_the_pair(rig: Rig) -> None:
     rig.post(thread, "round 22: still blocked?")
     rig.ok("triggers", "unblock", "polecat/eve", "--thread", thread)
     wait_for(lambda: len(rig.prompts()) == 21, timeout=30, what="a wake-up after unblocking")
+
+
+# -- issue 17: wakes never destroy work; a stop wins; busy targets wait; trouble is loud -------
+
+
+def busy_task(seconds: int) -> str:
+    steps = [{"phase": "executing"}, {"work": seconds}, {"say": "built"}]
+    return "```bosun-task\n" + json.dumps({"steps": steps}) + "\n```"
+
+
+def launches(rig: Rig, ref: str) -> list[str]:
+    events = rig.ok("events", "--kind", "agent.launched", "--subject", ref)
+    return [e["data"]["reason"] for e in events]
+
+
+def test_a_wake_rides_in_the_resumed_prompt_and_never_restarts_the_working_agent(
+    rig: Rig,
+) -> None:
+    # a woken agent starts on its hook at once and stays busy: nothing can be typed into it
+    work = rig.ok("work", "create", "Long build", "--body", busy_task(30))
+    spawned = rig.ok("agent", "spawn", "gus", "--runtime", "sim", "--work", work["id"])
+    os.kill(spawned["pid"], signal.SIGKILL)
+    wait_for(
+        lambda: rig.ok("agent", "list")[0]["state"] == "dead", timeout=20, what="gus to be dead"
+    )
+    thread = rig.thread("Build", "polecat/gus")
+    seq = rig.post(thread, "gus, the build broke")
+
+    rig.env["BOSUN_RUNTIME_READY_TIMEOUT"] = "2"  # a wait for a ready screen would fail fast
+    assert rig.work_once()["processed"] == 1
+
+    job = rig.job_for(thread, seq)
+    assert job is not None and (job["state"], job["hop"]) == ("completed", "resume"), job
+    assert rig.hops(job["id"]) == [("resume", "completed", "session_dead")]
+    [first] = rig.prompts()  # one prompt: the seance, with the wake-up in it
+    assert first.startswith("[bosun seance] You are polecat/gus, incarnation 2")
+    assert wake_line(thread, "polecat/gus") in first
+    wait_for(
+        lambda: "● step 2/3: work 30s" in rig.transcript("gus"),
+        timeout=30,
+        what="the resumed gus to work on its hook",
+    )
+    assert launches(rig, "polecat/gus") == ["spawn", "trigger: resume"]  # restarted once
+    [row] = rig.ok("agent", "list")
+    assert row["incarnation"] == 2 and row["state"] in ("busy", "ready")
+
+
+def test_a_trigger_for_an_agent_the_operator_stopped_is_cancelled_not_resumed(rig: Rig) -> None:
+    rig.ok("agent", "spawn", "hal", "--runtime", "sim", "--worktree", "none")
+    rig.ok("agent", "stop", "hal")
+    thread = rig.thread("After the stop", "polecat/hal")
+    seq = rig.post(thread, "hal, are you there?")
+
+    assert rig.work_once()["processed"] == 1
+    job = rig.job_for(thread, seq)
+    assert job is not None and (job["state"], job["last_reason"]) == (
+        "cancelled",
+        "target_stopped",
+    ), job
+    for _ in range(3):  # nor do the supervisor's ladder and resume queue revive it
+        assert rig.run("supervise", "--once").code == 0
+    assert launches(rig, "polecat/hal") == ["spawn"]
+    [row] = rig.ok("agent", "list")
+    assert (row["incarnation"], row["state"]) == (1, "not running")
+    assert rig.prompts() == []
+
+
+class StopDuringSend:
+    """The project's fleet, except that the operator runs `bosun agent stop` at the very
+    moment the trigger job first tries to type (the job is in flight)."""
+
+    def __init__(self, fleet: Any, rig: Rig, name: str) -> None:
+        self.fleet, self.rig, self.name = fleet, rig, name
+        self.stopped = False
+
+    def activity(self, role: str, name: str) -> Any:
+        return self.fleet.activity(role, name)
+
+    def session(self, role: str, name: str) -> Any:
+        return self.fleet.session(role, name)
+
+    def send(self, role: str, name: str, text: str) -> Any:
+        if not self.stopped:
+            self.stopped = True
+            self.rig.ok("agent", "stop", self.name)
+        return self.fleet.send(role, name, text)
+
+    def restart(self, role: str, name: str, **kwargs: Any) -> Any:
+        return self.fleet.restart(role, name, **kwargs)
+
+    def spawn_identity(self, identity: Any, prompt: str) -> Any:
+        return self.fleet.spawn_identity(identity, prompt)
+
+
+def test_an_operator_stop_during_a_trigger_job_is_never_undone(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bosun.agents.driver import project_fleet
+    from bosun.core.context import open_project
+    from bosun.triggers.fleet_seams import fleet_seams
+    from bosun.triggers.reconcile import reconcile_tick
+    from bosun.triggers.trigger import queue_for
+    from bosun.triggers.wake import WakeProcessor
+
+    rig.ok("agent", "spawn", "ida", "--runtime", "sim", "--worktree", "none")
+    thread = rig.thread("Stop race", "polecat/ida")
+    rig.post(thread, "ida, one more thing")
+    for key, value in rig.env.items():
+        monkeypatch.setenv(key, value)
+    ctx = open_project(rig.root)
+    try:
+        fleet = StopDuringSend(project_fleet(ctx), rig, "ida")
+        reconcile_tick(ctx)
+        queue = queue_for(ctx)
+        [lease] = queue.claim("w-race", 1)
+        WakeProcessor(ctx, fleet_seams(fleet))(lease, queue)
+        job = queue.get(lease.job.id)
+    finally:
+        ctx.close()
+    assert fleet.stopped
+    assert (job.state, job.last_reason) == ("cancelled", "target_stopped"), job.outcome
+    assert launches(rig, "polecat/ida") == ["spawn"]  # not resurrected
+    [row] = rig.ok("agent", "list")
+    assert (row["incarnation"], row["state"]) == (1, "not running")
+
+
+def test_a_target_busy_past_the_old_limits_gets_its_message_once_idle(rig: Rig) -> None:
+    work = rig.ok("work", "create", "Build", "--body", busy_task(12))
+    rig.ok("agent", "spawn", "joe", "--runtime", "sim", "--work", work["id"])
+    wait_for(lambda: "● step 2/3: work 12s" in rig.transcript("joe"), timeout=30, what="joe busy")
+    # "deliver anyway" after 1 s; the old worker then waited 1 s for a ready screen, failed,
+    # and was dead after 2 such failures, long before joe was done
+    rig.start_worker(
+        BOSUN_TRIGGERS_QUIET_WINDOW="1",
+        BOSUN_TRIGGERS_RECHECK="0.3",
+        BOSUN_TRIGGERS_MAX_DEFER="1",
+        BOSUN_TRIGGERS_BUSY_BACKOFF_CAP="1",
+        BOSUN_TRIGGERS_MAX_ATTEMPTS="2",
+        BOSUN_TRIGGERS_RETRY_BASE="0.2",
+        BOSUN_RUNTIME_READY_TIMEOUT="1",
+    )
+    thread = rig.thread("Build status", "polecat/joe")
+    seq = rig.post(thread, "joe, how is the build?")
+
+    job = wait_for(
+        lambda: (
+            (j := rig.job_for(thread, seq))
+            and j["state"] not in ("queued", "retry", "running")
+            and j
+        ),
+        timeout=60,
+        what="the trigger to joe to end",
+    )
+    assert (job["state"], job["failures"]) == ("completed", 0), rig.hops(job["id"])
+    reasons = {h[2] for h in rig.hops(job["id"])[:-1]}
+    assert "target_busy" in reasons and "not_ready" not in reasons
+    transcript = wait_for(
+        lambda: (t := rig.transcript("joe")) and "● received 1: [bosun]" in t and t, timeout=20
+    )
+    assert transcript.index("● Done: all 3 steps") < transcript.index("● received 1: [bosun]")
+
+
+def test_a_dead_trigger_shows_in_status_fails_the_check_and_escalates(rig: Rig) -> None:
+    from bosun.core.context import open_project
+    from bosun.notify.engine import Notifier
+
+    alerts = rig.tmp / "alerts.jsonl"
+    rig.env["BOSUN_NOTIFY_COMMAND"] = f"cat >> {alerts}; echo >> {alerts}"
+    work = rig.ok("work", "create", "Build", "--body", busy_task(20))
+    rig.ok("agent", "spawn", "kim", "--runtime", "sim", "--work", work["id"])
+    wait_for(lambda: "● step 2/3" in rig.transcript("kim"), timeout=30, what="kim busy")
+    ctx = open_project(rig.root, env={**os.environ, **rig.env})
+    try:
+        notifier = Notifier(ctx)  # follows the log from now on, as inside `bosun supervise`
+        thread = rig.thread("Urgent", "polecat/kim")
+        seq = rig.post(thread, "kim, stop the build")
+        rig.env.update(
+            BOSUN_TRIGGERS_COLLISION_TIMEOUT="fail",
+            BOSUN_TRIGGERS_QUIET_WINDOW="5",
+            BOSUN_TRIGGERS_MAX_DEFER="0",
+        )
+        rig.work_once()
+        job = rig.job_for(thread, seq)
+        assert job is not None and job["state"] == "dead", job
+
+        status = rig.ok("status")
+        [line] = [a for a in status["attention"] if job["id"] in a]
+        assert "polecat/kim" in line and f"bosun triggers requeue {job['id']}" in line
+        assert [j["id"] for j in status["triggers"]["unresolved"]] == [job["id"]]
+        assert "triggers: " in rig.run("status").out
+        assert rig.run("status", "--check").code == 1
+        [signal_row] = [
+            s
+            for s in rig.ok("signal", "list", "--type", "ESCALATION")
+            if s["payload"].get("evidence", {}).get("job") == job["id"]
+        ]
+        assert signal_row["to"] == "bosun/operator"
+        assert signal_row["payload"]["identity"] == "polecat/kim"
+
+        sent = notifier.step()
+        assert {a.reason for a, _ in sent} >= {"dead_letter", "escalated"}
+        assert alerts.exists() and job["id"] in alerts.read_text()
+    finally:
+        ctx.close()
+
+    # requeueing it resolves the trouble (a later job for the pair exists)
+    rig.ok("triggers", "requeue", job["id"])
+    assert not [a for a in rig.ok("status")["attention"] if job["id"] in a]

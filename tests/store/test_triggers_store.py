@@ -358,3 +358,26 @@ def test_a_batch_completes_in_one_transaction_and_skips_lost_leases(
     tally = queue.attempt_tally()
     assert sorted(n for (_, outcome), n in tally.items() if outcome == "completed") == [1, 1, 1]
     assert queue.get(leases[0].job.id).state == JobState.QUEUED
+
+
+def test_a_job_that_gave_up_is_reported_once_and_unresolved_until_a_later_job(
+    queue: TriggerQueue, clock: FakeClock
+) -> None:
+    gave_up: list[str] = []
+    queue.on_gave_up = gave_up.append
+    job, _ = enqueue(queue)
+    other, _ = enqueue(queue, who="dev/b")
+    me = worker(queue)
+    leases = {lease.job.id: lease for lease in queue.claim(me, 2)}
+    queue.fail(leases[job.id], hop="live", reason="x", started_at=clock.now(), retryable=False)
+    queue.complete(leases[other.id], hop="live", reason="ok", started_at=clock.now())
+    assert gave_up == [job.id]
+
+    def unresolved() -> list[str]:
+        with queue.store.transaction(write=False) as tx:
+            return [r["id"] for r in tx.all("trigger_jobs_unresolved", limit=10)]
+
+    assert unresolved() == [job.id]
+    clock.advance(1)
+    enqueue(queue)  # a later job for the same thread and target resolves it
+    assert unresolved() == []

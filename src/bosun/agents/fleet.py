@@ -21,6 +21,7 @@ from bosun.agents.cli_sessions import capture_session_id
 from bosun.agents.forget import undo_spawn
 from bosun.agents.seance import build_seance_prompt, first_prompt
 from bosun.agents.sessions import (
+    OPERATOR_STOP,
     AgentSession,
     all_current_sessions,
     close_session,
@@ -143,7 +144,9 @@ class Fleet:
         if session is None:
             return NO_SESSION
         if not session.live:
-            return SessionActivity(True, False, f"ended: {session.end_reason}")
+            return SessionActivity(
+                True, False, f"ended: {session.end_reason}", stopped=session.stopped_by_operator
+            )
         return running_activity(self.runtime, self.handle(session))
 
     def require_live(self, role: str, name: str) -> tuple[AgentSession, SessionHandle]:
@@ -216,7 +219,10 @@ class Fleet:
 
     def spawn_identity(self, identity: Identity, prompt: str) -> AgentSession:
         """Spawn a registered identity from its record: its runtime (claude when none is
-        recorded), its worktree (a new one when none is), its crew flag; `prompt` first."""
+        recorded), its worktree (a new one when none is), its crew flag; `prompt` first.
+        An automatic action: a terminated identity, or one an operator stopped, is refused."""
+        current = self.session(identity.role, identity.name)
+        self._refuse_if_held(identity.role, identity.name, current)
         return self.spawn(
             SpawnRequest(
                 name=identity.name,
@@ -383,20 +389,38 @@ class Fleet:
         fresh: bool = False,
         reason: str = "restart",
         ended: str | None = None,
+        message: str | None = None,
+        automatic: bool = False,
+        replace_running: bool = True,
     ) -> AgentSession:
-        """A seance restart: same identity, next incarnation, primed with its predecessor."""
+        """A seance restart: same identity, next incarnation, primed with its predecessor.
+
+        `message` goes into the new session's first prompt (after the seance), so it needs
+        no typing into a session that starts working at once. `automatic`: the restart is
+        not an operator's (a trigger, a revival): it is refused with a `Conflict` when the
+        identity is terminated or its session was stopped by an operator — a stop wins.
+        `replace_running` false: refused with a `Conflict` when its session still runs (a
+        caller that only means to revive a dead session never kills a working one)."""
         previous = self.session(role, name)
         if previous is None:
             raise NotFound(
                 f"{role}/{name} has never been spawned",
                 f"spawn it with `bosun agent spawn {name} --role {role} …`",
             )
+        if automatic:
+            self._refuse_if_held(role, name, previous)
         preset = self.preset(previous.preset)
         # Whatever the record says, the old pane must be gone before its successor starts
         # (a session ended on purpose may still be dying).
         handle = self.handle(previous)
         tail = screen_tail(self.runtime, handle, 30)
         live = self.runtime.liveness(handle)
+        if not replace_running and previous.live and not live.dead:
+            raise Conflict(
+                f"{role}/{name} is running ({previous.session}); it is not replaced",
+                f"send it a message with `bosun agent send {name} …`",
+                code="session_running",
+            )
         if previous.live and not live.dead:
             # Record the intent first (as `stop` does): a supervisor that sees the exit
             # finds the session ended on purpose.
@@ -422,7 +446,9 @@ class Fleet:
             or identity.session_id
         )
         resume_id = known_id if not fresh and preset.can_resume and known_id else None
-        prompt = build_seance_prompt(_next_incarnation(prime, identity.incarnation + 1), how, tail)
+        prompt = build_seance_prompt(
+            _next_incarnation(prime, identity.incarnation + 1), how, tail, message
+        )
 
         def launch(resume: str | None, why: str) -> AgentSession:
             return self._launch(
@@ -452,8 +478,25 @@ class Fleet:
             )
         return launch(None, f"{reason} (resume failed)")
 
+    def _refuse_if_held(self, role: str, name: str, session: AgentSession | None) -> None:
+        """Raise `Conflict` when an automatic start must not happen: the identity was
+        terminated, or its last session was stopped by an operator."""
+        identity = self.ctx.identities.find(role, name)
+        if identity is not None and identity.status == IdentityStatus.TERMINATED:
+            raise Conflict(
+                f"{role}/{name} is terminated; nothing automatic starts it again",
+                "re-create it to give it a new session",
+                code="terminated",
+            )
+        if session is not None and session.stopped_by_operator:
+            raise Conflict(
+                f"{role}/{name} was stopped by an operator; nothing automatic starts it again",
+                f"start it yourself with `bosun agent restart {name}`",
+                code="operator_stopped",
+            )
+
     def stop(
-        self, role: str, name: str, grace: float = 5.0, reason: str = "stopped by operator"
+        self, role: str, name: str, grace: float = 5.0, reason: str = OPERATOR_STOP
     ) -> Liveness:
         session, handle = self.require_live(role, name)
         # Record the intent first: a supervisor that sees the process exit then finds the

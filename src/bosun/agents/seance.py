@@ -13,11 +13,15 @@ MAX_SCREEN_LINES = 20
 MAX_LINE = 200
 
 
-def build_seance_prompt(prime: PrimeBlock, ended: str, screen_tail: str = "") -> str:
+def build_seance_prompt(
+    prime: PrimeBlock, ended: str, screen_tail: str = "", message: str | None = None
+) -> str:
     """The first prompt of a restarted session.
 
     `ended` says how the predecessor's session ended ("crashed with exit code 3",
-    "handed off at 85 % context", …).
+    "handed off at 85 % context", …); `message`, when given, is what the restart was for
+    (e.g. a thread's wake-up line): it is delivered here, as part of the first prompt, so
+    nobody has to type into the new session while it works.
     """
     ident = prime.identity
     lines = [
@@ -35,6 +39,8 @@ def build_seance_prompt(prime: PrimeBlock, ended: str, screen_tail: str = "") ->
         "Continue from the checkpoint and the resumption instructions above; phases listed "
         "as done stay done.",
     ]
+    if message:
+        lines += ["", "## A message for you (it is why this session was started)", message]
     return "\n".join(lines) + "\n"
 
 

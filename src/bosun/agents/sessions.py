@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from bosun.store.protocol import Tx
 
 
+OPERATOR_STOP = "stopped by operator"  # the end reason `bosun agent stop` records
+
+
 @dataclass(frozen=True)
 class AgentSession:
     role: str
@@ -40,6 +43,11 @@ class AgentSession:
     @property
     def live(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def stopped_by_operator(self) -> bool:
+        """Its end was an operator's `bosun agent stop`: nothing automatic may undo it."""
+        return not self.live and (self.end_reason or "").startswith(OPERATOR_STOP)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AgentSession:

@@ -65,7 +65,7 @@ def _trigger_worker(ctx: Context) -> Worker:
     # lazy: CLI start-up time
     from bosun.agents.driver import project_fleet
     from bosun.triggers.engine import build_worker
-    from bosun.triggers.fleet_seams import fleet_seams  # lazy: CLI start-up time
+    from bosun.triggers.fleet_seams import fleet_seams
 
     seams = fleet_seams(project_fleet(ctx)) if ctx.paths is not None else None
     return build_worker(ctx, seams, log=lambda line: logger.info("triggers: %s", line))
@@ -78,7 +78,9 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
     from bosun.mergequeue.queue import MergeQueue
     from bosun.mergequeue.review import awaiting_attention
     from bosun.mergequeue.untested import untested_warning
-    from bosun.supervisor.status import build_status  # lazy: CLI start-up time
+    from bosun.supervisor.status import build_status
+    from bosun.triggers.escalation import unresolved_trouble
+    from bosun.triggers.trigger import queue_for as trigger_queue_for
 
     counts: dict[str, int] = {}
     for request in MergeQueue(ctx).list(include_finished=True):
@@ -90,6 +92,12 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
     data["attention"] += awaiting_attention(ctx)
     # a standing configuration choice, not trouble: shown, but `status --check` ignores it
     data["warnings"] = [w for w in [untested_warning(ctx)] if w]
+    trouble = unresolved_trouble(ctx)
+    data["triggers"] = {
+        "counts": trigger_queue_for(ctx).counts(),
+        "unresolved": [t.job.to_json() for t in trouble],
+    }
+    data["attention"] += [t.line() for t in trouble]
     data["attention"] += [
         f"run {g['run_id']} waits for a person at {g['node_id']}: {g.get('question') or '?'}"
         f" ({', '.join(map(str, g.get('choices') or []))}) — answer with"
@@ -147,6 +155,13 @@ def render_status(data: dict[str, Any]) -> str:
         ),
         "guards: " + ", ".join(f"{g['guard']} {g['posture']}" for g in data["guards"]),
     ]
+    if "triggers" in data:
+        trigger_counts = data["triggers"]["counts"]
+        lines.insert(
+            -1,
+            "triggers: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(trigger_counts.items())) or "none"),
+        )
     if data["attention"]:
         lines += ["", *(paint(f"ATTENTION: {line}", "red") for line in data["attention"])]
     if data.get("warnings"):

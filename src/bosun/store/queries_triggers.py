@@ -40,6 +40,14 @@ register(
         "trigger_jobs_list": "SELECT * FROM trigger_jobs WHERE (:state IS NULL OR state = :state) "
         "ORDER BY created_at DESC, id DESC LIMIT :limit",
         "trigger_jobs_count": "SELECT state, COUNT(*) AS n FROM trigger_jobs GROUP BY state",
+        # dead or escalated jobs that are still the latest job of their (thread, target):
+        # nothing later has woken the target or been asked to
+        "trigger_jobs_unresolved": "SELECT j.* FROM trigger_jobs j WHERE j.state IN "
+        "('dead', 'escalated') AND NOT EXISTS (SELECT 1 FROM trigger_jobs k WHERE "
+        "k.thread_id = j.thread_id AND k.target_role = j.target_role AND "
+        "k.target_name = j.target_name AND (k.created_at > j.created_at OR "
+        "(k.created_at = j.created_at AND k.id > j.id))) "
+        "ORDER BY j.updated_at, j.id LIMIT :limit",
         "trigger_pending_pairs": "SELECT thread_id, target_role, target_name FROM trigger_jobs "
         f"WHERE state IN {PENDING}",
         "trigger_claim": f"UPDATE trigger_jobs SET {_CLAIM_SET} WHERE id IN (SELECT id FROM "

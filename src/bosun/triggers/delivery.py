@@ -7,8 +7,12 @@ with recording fakes):
 - `Deliverer`: the target's session state (live/dead/missing, last activity) and safe text
   delivery into a live session, classified `delivered`, `target_gone`, `pane_dead`,
   `not_ready` or `delivery_unverified`.
-- `Resumer`: resume the identity's conversation through its preset and give it a prompt.
+- `Resumer`: resume the identity's conversation through its preset, the wake-up line in the
+  resumed session's first prompt (nothing is typed into a session that starts working).
 - `Spawner`: start a fresh session whose first prompt is the thread summary.
+
+Resuming and spawning are automatic actions: they never replace a running session and never
+start an identity an operator stopped or terminated (the fleet refuses; see `AgentFleet`).
 - `ProgressProbe`: a fingerprint of the target's work outside the thread (e.g. its worktree
   head), so the loop safeguard can tell a working agent from a looping one.
 
@@ -61,6 +65,8 @@ class SessionProbe:
     state: SessionState
     last_activity: float | None = None  # later of last screen change and last input
     detail: str = ""
+    busy: bool = False  # a live session's screen shows it working or asking a question
+    stopped: bool = False  # its last session was ended by an operator (`bosun agent stop`)
 
 
 class Deliverer(Protocol):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from bosun.base.errors import BosunError, InvalidInput
+from bosun.base.errors import BosunError, InvalidInput, NotFound
 from bosun.core.records import Identity
 from bosun.triggers.delivery import DeliveryResult, GitHeadProbe, Seams, SessionProbe
 from bosun.triggers.policies.fallback import (
@@ -33,6 +33,8 @@ CLASSIFY = {
     "not_submitted": DELIVERY_UNVERIFIED,
     "tmux_missing": TARGET_GONE,
 }
+# Screens on which nothing may be typed now: the agent works, or asks a question.
+BUSY_SCREENS = frozenset({"busy", "waiting_input"})
 
 
 class SessionActivityView(Protocol):
@@ -49,6 +51,12 @@ class SessionActivityView(Protocol):
 
     @property
     def last_activity(self) -> float | None: ...
+
+    @property
+    def screen(self) -> str | None: ...  # ready, busy, waiting_input…; None when unknown
+
+    @property
+    def stopped(self) -> bool: ...  # its last session was ended by an operator
 
 
 class AgentFleet(Protocol):
@@ -70,9 +78,19 @@ class AgentFleet(Protocol):
         fresh: bool = ...,
         reason: str = ...,
         ended: str | None = ...,
-    ) -> object: ...
+        message: str | None = ...,
+        automatic: bool = ...,
+        replace_running: bool = ...,
+    ) -> object:
+        """`message`: put into the new session's first prompt. `automatic`: refuse
+        (`Conflict`) when the identity is terminated or an operator stopped it.
+        `replace_running` false: refuse (`Conflict`) when its session is running."""
+        ...
 
-    def spawn_identity(self, identity: Identity, prompt: str) -> object: ...
+    def spawn_identity(self, identity: Identity, prompt: str) -> object:
+        """Start a registered identity with `prompt` first; refused (`Conflict`) when it is
+        terminated or an operator stopped it."""
+        ...
 
 
 class FleetSeams:
@@ -86,12 +104,16 @@ class FleetSeams:
         if not seen.exists:
             return SessionProbe(SessionState.MISSING, None, seen.detail)
         if not seen.running:
-            return SessionProbe(SessionState.DEAD, None, seen.detail)
-        return SessionProbe(SessionState.LIVE, seen.last_activity, seen.detail)
+            return SessionProbe(SessionState.DEAD, None, seen.detail, stopped=seen.stopped)
+        return SessionProbe(
+            SessionState.LIVE, seen.last_activity, seen.detail, busy=seen.screen in BUSY_SCREENS
+        )
 
     def deliver(self, identity: Identity, text: str) -> DeliveryResult:
         try:
             result = self.fleet.send(identity.role, identity.name, text)
+        except NotFound as exc:  # its session ended meanwhile (e.g. an operator stopped it)
+            return DeliveryResult.failed(TARGET_GONE, exc.message)
         except InvalidInput as exc:
             return DeliveryResult.failed(DELIVERY_UNVERIFIED, exc.message)
         except BosunError as exc:
@@ -101,16 +123,21 @@ class FleetSeams:
         return DeliveryResult.delivered(f"{result['bytes']} bytes")
 
     def resume(self, identity: Identity, prompt: str) -> DeliveryResult:
+        """Resume the conversation with `prompt` in the new session's first prompt: a woken
+        agent starts on its hook at once, so nothing could be typed into it afterwards."""
         try:
             self.fleet.restart(
                 identity.role,
                 identity.name,
                 reason="trigger: resume",
                 ended="its session had died; a message in its thread woke it",
+                message=prompt,
+                automatic=True,
+                replace_running=False,
             )
         except BosunError as exc:
             return DeliveryResult.failed(RESUME_FAILED, exc.message)
-        return self._then_send(identity, prompt, RESUME_FAILED)
+        return DeliveryResult.delivered("in the resumed session's first prompt")
 
     def spawn(self, identity: Identity, prompt: str) -> DeliveryResult:
         try:
@@ -121,16 +148,15 @@ class FleetSeams:
                     fresh=True,
                     reason="trigger: fresh session",
                     ended="its session was gone when its thread got a message",
+                    message=prompt,
+                    automatic=True,
+                    replace_running=False,
                 )
-                return self._then_send(identity, prompt, SPAWN_FAILED)
-            self.fleet.spawn_identity(identity, prompt)
+            else:
+                self.fleet.spawn_identity(identity, prompt)
         except BosunError as exc:
             return DeliveryResult.failed(SPAWN_FAILED, exc.message)
         return DeliveryResult.delivered("spawned with the thread summary")
-
-    def _then_send(self, identity: Identity, prompt: str, failure: str) -> DeliveryResult:
-        sent = self.deliver(identity, prompt)
-        return sent if sent.ok else DeliveryResult.failed(failure, sent.detail)
 
 
 def fleet_seams(fleet: AgentFleet) -> Seams:

@@ -18,7 +18,7 @@ from bosun.store.listener import CHANNEL
 from bosun.store.protocol import Store, Tx
 from bosun.triggers.jobs import JobState, Lease, TriggerJob, pending_key
 from bosun.triggers.policies.backoff import RetryConfig
-from bosun.triggers.queue_outcomes import Extra, QueueOutcomes
+from bosun.triggers.queue_outcomes import Extra, GaveUp, QueueOutcomes
 from bosun.triggers.queue_reads import QueueReads
 from bosun.triggers.queue_rescue import QueueRescue
 
@@ -49,11 +49,17 @@ class QueueConfig:
 
 class TriggerQueue(QueueOutcomes, QueueRescue, QueueReads):
     def __init__(
-        self, store: Store, config: QueueConfig | None = None, rng: random.Random | None = None
+        self,
+        store: Store,
+        config: QueueConfig | None = None,
+        rng: random.Random | None = None,
+        on_gave_up: GaveUp | None = None,
     ) -> None:
+        """`on_gave_up(job_id)`: called once a job ended dead or escalated (committed)."""
         self.store = store
         self.config = config or QueueConfig()
         self.rng = rng or random.Random()
+        self.on_gave_up = on_gave_up
 
     # -- enqueue --------------------------------------------------------------------------
 

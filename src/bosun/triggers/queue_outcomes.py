@@ -6,11 +6,13 @@ defer it any more; the attempt it lost is recorded instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bosun.base.errors import BosunError
 from bosun.store.protocol import Store, Tx
 from bosun.triggers.jobs import JobState, Lease, record_attempt
 from bosun.triggers.policies.backoff import decide_retry
@@ -19,12 +21,22 @@ if TYPE_CHECKING:
     from bosun.triggers.queue import QueueConfig
 
 Extra = Callable[[Tx], None]
+GaveUp = Callable[[str], None]  # called with a job id once it ended dead or escalated
 
 
 class QueueOutcomes:
     store: Store
     config: QueueConfig
     rng: random.Random
+    on_gave_up: GaveUp | None
+
+    def _gave_up(self, job_id: str) -> None:
+        """Tell the caller a job gave up (after its transaction committed). A failure to
+        escalate leaves the job as it is: `bosun status` still lists it from its state."""
+        if self.on_gave_up is None:
+            return
+        with contextlib.suppress(BosunError):
+            self.on_gave_up(job_id)
 
     def complete(
         self,
@@ -241,7 +253,7 @@ class QueueOutcomes:
             "trace_id": job.trace_id,
             "attempt": job.attempts,
         }
-        return self._fenced(
+        ended = self._fenced(
             lease,
             ("trigger_finish", update),
             (f"trigger.{state}", event),
@@ -252,6 +264,9 @@ class QueueOutcomes:
             started_at=started_at,
             extra=extra,
         )
+        if ended and state in (JobState.DEAD, JobState.ESCALATED):
+            self._gave_up(job.id)
+        return ended
 
     def _reschedule(
         self,

@@ -17,10 +17,13 @@ class QueueRescue:
     store: Store
     config: QueueConfig
 
+    def _gave_up(self, job_id: str) -> None: ...  # QueueOutcomes: escalate a dead job
+
     def rescue(self, limit: int = 500) -> list[str]:
         """Jobs running under a worker that stopped heartbeating (or past their lease): back
         to retry with the rescue counted, or dead once rescues or attempts are used up."""
         rescued: list[str] = []
+        dead: list[str] = []
         with self.store.transaction() as tx:
             cutoff = tx.now - self.config.worker_stale_after
             tx.run("trigger_workers_mark_lost", cutoff=cutoff)
@@ -63,4 +66,8 @@ class QueueRescue:
                     },
                 )
                 rescued.append(job.id)
+                if exhausted:
+                    dead.append(job.id)
+        for job_id in dead:
+            self._gave_up(job_id)
         return rescued

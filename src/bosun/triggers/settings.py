@@ -133,6 +133,22 @@ declare(
         "after max_defer: deliver anyway or fail with collision_timeout",
         choices=("deliver", "fail"),
     ),
+    Setting(
+        "triggers.busy_backoff_cap",
+        "duration",
+        60.0,
+        "longest pause between two looks at a target whose screen is busy (the pause "
+        "doubles from `recheck`); the worker never waits on a busy screen",
+        minimum=0.1,
+    ),
+    Setting(
+        "triggers.job_ttl",
+        "duration",
+        6 * 3600.0,
+        "a job whose target is still busy this long after the job was created is dead "
+        "(and escalated)",
+        minimum=1,
+    ),
     # rate limits (token buckets)
     Setting(
         "triggers.target_rate",

@@ -20,6 +20,7 @@ from bosun.base.ids import trace_id as new_trace_id
 from bosun.base.names import check_text, split_identity
 from bosun.core.records import Identity, IdentityStatus
 from bosun.core.threads import ParticipantKind, Threads, ThreadStatus, operator_ref
+from bosun.triggers.escalation import escalate_job
 from bosun.triggers.jobs import Action, Envelope, JobState
 from bosun.triggers.pairs import blocked_pairs, load_pair, save_pair
 from bosun.triggers.policies.loops import unblock as unblock_state
@@ -39,7 +40,10 @@ class Rejected(InvalidInput):
 
 
 def queue_for(ctx: Context) -> TriggerQueue:
-    return TriggerQueue(ctx.store, QueueConfig.from_settings(ctx.config.get))
+    """The project's queue; a job that ends dead or escalated is escalated to the operator."""
+    queue = TriggerQueue(ctx.store, QueueConfig.from_settings(ctx.config.get))
+    queue.on_gave_up = lambda job_id: escalate_job(ctx, queue.get(job_id))
+    return queue
 
 
 def trigger_participant(

@@ -4,8 +4,11 @@
                 nothing unread any more → completed (hop `none`)
     safeguards  (skipped when forced) blocked pair → blocked; loop assessment → blocked;
                 rate limits → deferred
-    chain       live (collision window → deferred) → resume ×N → spawn with the thread summary
-                → escalated; every hop is recorded as an attempt with its classification
+    chain       live (collision window → deferred; busy screen → re-queued with backoff, dead
+                past `job_ttl`) → resume ×N → spawn with the thread summary → escalated; every
+                hop is recorded as an attempt with its classification. Before every hop the
+                target is looked at again: terminated or stopped by an operator → cancelled;
+                running again → re-queued (a running session is never replaced)
 
 Policies decide; this module only gathers their inputs and executes their decisions.
 """
@@ -21,8 +24,16 @@ from bosun.core.threads import Message, Threads, ThreadStatus
 from bosun.triggers.delivery import Seams, SessionProbe, sanitise
 from bosun.triggers.jobs import JobState
 from bosun.triggers.pairs import load_pair, save_pair
-from bosun.triggers.policies.collision import CollisionAction, CollisionConfig, decide_collision
+from bosun.triggers.policies.collision import (
+    CollisionAction,
+    CollisionConfig,
+    busy_retry_at,
+    decide_collision,
+    job_expired,
+)
 from bosun.triggers.policies.fallback import (
+    STOPPED,
+    TERMINATED,
     ChainConfig,
     ChainState,
     Hop,
@@ -64,6 +75,8 @@ class WakeConfig:
                 cfg.number("triggers.recheck"),
                 cfg.number("triggers.max_defer"),
                 cfg.text("triggers.collision_timeout"),
+                cfg.number("triggers.busy_backoff_cap"),
+                cfg.number("triggers.job_ttl"),
             ),
             LoopConfig(
                 cfg.integer("triggers.max_idle_turns"), cfg.integer("triggers.max_same_findings")
@@ -139,12 +152,8 @@ class WakeProcessor:
                 return end(JobState.BLOCKED, "safeguard", blocked[0], blocked[1])
 
         # -- the chain --------------------------------------------------------------------
-        probe = self.seams.deliverer.probe(identity)
-        chain = ChainState(
-            session=probe.state,
-            session_age=max(0.0, started - identity.last_seen),
-            quarantined=identity.status == IdentityStatus.QUARANTINED,
-        )
+        # Before every hop the target is looked at again: an operator may have stopped or
+        # terminated it, or something may have revived it, while this job ran.
         latest = recent[-1] if recent else None
         # reconciliation's reason ("3 unread") only repeats what the text already says
         why = None if job.requested_by == SYSTEM_CALLER else job.reason
@@ -153,12 +162,34 @@ class WakeProcessor:
             self.config.max_payload,
             single_line=True,
         )
+        probe = self.seams.deliverer.probe(identity)
+        chain = ChainState(
+            session=probe.state,
+            session_age=max(0.0, started - identity.last_seen),
+            quarantined=identity.status == IdentityStatus.QUARANTINED,
+            stopped=probe.stopped,
+        )
         hops: list[str] = []
         rate_checked = force
         while True:
+            if hops:
+                looked = self._look_again(job.target_role, job.target_name, chain)
+                if looked is None:
+                    return end(JobState.CANCELLED, "check", "target_unknown")
+                identity, probe, chain = looked
             decision = next_hop(chain, self.config.chain)
-            if decision.hop == Hop.LIVE and self._collision_defers(lease, queue, probe, started):
-                return
+            if decision.hop in (Hop.RESUME, Hop.SPAWN) and probe.state == SessionState.LIVE:
+                # revived meanwhile (not by this job): never replace a running session
+                return self._requeue(
+                    lease, queue, "session_running", f"{job.target} runs again; not replaced"
+                )
+            if decision.hop == Hop.LIVE:
+                if self._collision_defers(lease, queue, probe, started):
+                    return
+                if probe.busy:
+                    return self._requeue(
+                        lease, queue, "target_busy", f"{job.target}'s screen is busy"
+                    )
             if decision.hop in _ACTING and not rate_checked:
                 wait = self._take_tokens(identity, thread.id)
                 if wait is not None:
@@ -186,6 +217,10 @@ class WakeProcessor:
                     why,
                 )
                 result = self.seams.spawner.spawn(identity, sanitise(summary, SPAWN_PROMPT_BYTES))
+            elif decision.hop == Hop.REQUEUE:
+                return self._requeue(
+                    lease, queue, "target_busy", "; ".join(hops) or "the session was busy"
+                )
             elif decision.hop == Hop.RETRY:
                 queue.fail(
                     lease,
@@ -196,7 +231,12 @@ class WakeProcessor:
                 )
                 return
             elif decision.hop == Hop.CANCEL:
-                return end(JobState.CANCELLED, "chain", decision.reason)
+                return end(
+                    JobState.CANCELLED,
+                    "chain",
+                    decision.reason,
+                    _held_detail(job.target, decision.reason, hops),
+                )
             else:
                 return end(
                     JobState.ESCALATED,
@@ -232,6 +272,54 @@ class WakeProcessor:
             chain = _advance(chain, decision.hop, result.classification)
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _look_again(
+        self, role: str, name: str, chain: ChainState
+    ) -> tuple[Identity, SessionProbe, ChainState] | None:
+        """The target as it is now (None: it no longer exists), and the chain state with
+        what an operator or the supervisor changed meanwhile."""
+        identity = self.ctx.identities.find(role, name)
+        if identity is None:
+            return None
+        probe = self.seams.deliverer.probe(identity)
+        return (
+            identity,
+            probe,
+            replace(
+                chain,
+                terminated=identity.status == IdentityStatus.TERMINATED,
+                quarantined=identity.status == IdentityStatus.QUARANTINED,
+                stopped=probe.stopped,
+            ),
+        )
+
+    def _requeue(self, lease: Lease, queue: TriggerQueue, reason: str, detail: str) -> None:
+        """The target is there but cannot take the message now: look again later, the pause
+        doubling (not a failure, and the worker does not wait); dead past the job's TTL."""
+        job = lease.job
+        now = self.ctx.clock.now()
+        config = self.config.collision
+        if job_expired(now=now, created_at=job.created_at, config=config):
+            queue.fail(
+                lease,
+                hop="live",
+                reason=reason,
+                started_at=now,
+                retryable=False,
+                detail=f"{detail}; still not free {_hours(now - job.created_at)} after the "
+                f"job was created (triggers.job_ttl {_hours(config.job_ttl)})",
+            )
+            return
+        since = job.deferred_since or now
+        queue.defer(
+            lease,
+            run_after=busy_retry_at(now=now, busy_since=since, config=config),
+            hop="live",
+            reason=reason,
+            started_at=now,
+            deferred_since=since,
+            detail=detail,
+        )
 
     def _collision_defers(
         self, lease: Lease, queue: TriggerQueue, probe: SessionProbe, started: float
@@ -329,6 +417,18 @@ class WakeProcessor:
             save_pair(tx, pair, record_turn(pair.state), triggered_seq=upto_seq)
 
         return extra
+
+
+def _held_detail(target: str, reason: str, hops: list[str]) -> str:
+    why = {
+        TERMINATED: f"{target} was terminated",
+        STOPPED: f"{target} was stopped by an operator; nothing automatic starts it again",
+    }.get(reason, reason)
+    return why + (f" (after {'; '.join(hops)})" if hops else "")
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f}h" if seconds >= 3600 else f"{seconds:.0f}s"
 
 
 def _advance(chain: ChainState, hop: Hop, classification: str) -> ChainState:

@@ -28,6 +28,8 @@ class ScriptedRuntime:
 
     state: SessionState = SessionState.LIVE
     last_activity: float | None = None
+    busy: bool = False
+    stopped: bool = False
     deliver_results: list[DeliveryResult] = field(default_factory=list)
     resume_results: list[DeliveryResult] = field(default_factory=list)
     spawn_results: list[DeliveryResult] = field(default_factory=list)
@@ -35,7 +37,7 @@ class ScriptedRuntime:
     calls: list[tuple[str, str, str]] = field(default_factory=list)
 
     def probe(self, identity: Identity) -> SessionProbe:
-        return SessionProbe(self.state, self.last_activity)
+        return SessionProbe(self.state, self.last_activity, busy=self.busy, stopped=self.stopped)
 
     def _next(
         self, kind: str, identity: Identity, text: str, results: list[DeliveryResult]
@@ -44,7 +46,10 @@ class ScriptedRuntime:
         return results.pop(0) if results else DeliveryResult.delivered()
 
     def deliver(self, identity: Identity, text: str) -> DeliveryResult:
-        return self._next("deliver", identity, text, self.deliver_results)
+        result = self._next("deliver", identity, text, self.deliver_results)
+        if result.classification in ("pane_dead", "target_gone"):
+            self.state = SessionState.DEAD  # what the next probe finds
+        return result
 
     def resume(self, identity: Identity, prompt: str) -> DeliveryResult:
         return self._next("resume", identity, prompt, self.resume_results)
@@ -204,6 +209,33 @@ def test_a_session_that_never_goes_quiet_is_delivered_to_after_60s(
     assert clock.now() - queue_for(ctx).get(job).created_at >= 60
 
 
+def test_a_busy_screen_is_looked_at_again_later_until_the_jobs_ttl_then_dead(
+    ctx: Context, thread: str, rt: ScriptedRuntime, clock: FakeClock
+) -> None:
+    job = trigger(ctx, thread)
+    rt.busy = True
+    run(ctx, rt)
+    first = queue_for(ctx).get(job)
+    assert (first.state, first.last_reason, first.failures) == (JobState.QUEUED, "target_busy", 0)
+    assert first.run_after == clock.now() + 5  # the pause starts at `recheck`
+    clock.advance(6 * 3600)
+    run(ctx, rt)
+    dead = queue_for(ctx).get(job)
+    assert (dead.state, dead.last_reason) == (JobState.DEAD, "target_busy")
+    assert "triggers.job_ttl" in (dead.outcome or "") and rt.calls == []
+
+
+def test_a_stopped_target_is_cancelled_never_resumed(
+    ctx: Context, thread: str, rt: ScriptedRuntime
+) -> None:
+    job = trigger(ctx, thread)
+    rt.state, rt.stopped = SessionState.DEAD, True
+    run(ctx, rt)
+    done = queue_for(ctx).get(job)
+    assert (done.state, done.last_reason) == (JobState.CANCELLED, "target_stopped")
+    assert rt.calls == []
+
+
 def test_a_dead_session_is_resumed(ctx: Context, thread: str, rt: ScriptedRuntime) -> None:
     job = trigger(ctx, thread)
     rt.deliver_results = [DeliveryResult.failed("pane_dead", "pane exited")]
@@ -278,10 +310,24 @@ def test_a_session_that_does_not_take_the_text_is_retried(
     ctx: Context, thread: str, rt: ScriptedRuntime
 ) -> None:
     job = trigger(ctx, thread)
-    rt.deliver_results = [DeliveryResult.failed("not_ready", "busy screen")]
+    rt.deliver_results = [DeliveryResult.failed("delivery_unverified", "still in the composer")]
     run(ctx, rt)
     retry = queue_for(ctx).get(job)
     assert retry.state == JobState.RETRY and retry.failures == 1
+
+
+def test_a_session_that_turned_busy_is_requeued_not_failed_nor_replaced(
+    ctx: Context, thread: str, rt: ScriptedRuntime, clock: FakeClock
+) -> None:
+    job = trigger(ctx, thread)
+    rt.deliver_results = [DeliveryResult.failed("not_ready", "busy screen")]
+    run(ctx, rt)
+    again = queue_for(ctx).get(job)
+    assert (again.state, again.failures, again.last_reason) == (JobState.QUEUED, 0, "target_busy")
+    assert [c[0] for c in rt.calls] == ["deliver"]  # no resume over a working session
+    clock.advance(60)
+    run(ctx, rt)
+    assert queue_for(ctx).get(job).state == JobState.COMPLETED
 
 
 def test_a_job_whose_target_was_terminated_is_cancelled(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bosun.agents.activity import NO_SESSION, SessionActivity
-from bosun.base.errors import InvalidInput, RuntimeFailure
+from bosun.base.errors import InvalidInput, NotFound, RuntimeFailure
 from bosun.core.records import Identity, IdentityStatus
 from bosun.triggers.fleet_seams import AgentFleet, FleetSeams
 from bosun.triggers.policies.fallback import (
@@ -53,8 +53,13 @@ class RecordingFleet:
         fresh: bool = False,
         reason: str = "restart",
         ended: str | None = None,
+        message: str | None = None,
+        automatic: bool = False,
+        replace_running: bool = True,
     ) -> object:
-        self.calls.append(f"restart fresh={fresh} {reason}")
+        assert not replace_running  # a trigger never replaces a running session
+        held = " automatic" if automatic else ""
+        self.calls.append(f"restart fresh={fresh} {reason} message={message}{held}")
         if self.restart_error is not None:
             raise self.restart_error
         return None
@@ -89,6 +94,7 @@ def test_delivery_failures_are_classified_by_the_fleets_error_codes() -> None:
         (RuntimeFailure("gone", "x", code="not_ready"), NOT_READY),
         (RuntimeFailure("gone", "x", code="something_else"), TARGET_GONE),
         (InvalidInput("too long", "x"), DELIVERY_UNVERIFIED),
+        (NotFound("polecat/toast has no running session", "x"), TARGET_GONE),
     ]
     for error, expected in cases:
         result = _seams(RecordingFleet(send_error=error)).deliver(TOAST, "hi")
@@ -98,10 +104,11 @@ def test_delivery_failures_are_classified_by_the_fleets_error_codes() -> None:
     assert _seams(RecordingFleet()).deliver(TOAST, "hi").detail == "2 bytes"
 
 
-def test_resume_restarts_then_sends_and_a_failed_restart_is_resume_failed() -> None:
+def test_resume_puts_the_wake_up_into_the_resumed_sessions_first_prompt() -> None:
     fleet = RecordingFleet()
     assert _seams(fleet).resume(TOAST, "wake").ok
-    assert fleet.calls == ["restart fresh=False trigger: resume", "send wake"]
+    # nothing is typed afterwards: the resumed agent starts on its hook at once
+    assert fleet.calls == ["restart fresh=False trigger: resume message=wake automatic"]
     failed = _seams(RecordingFleet(restart_error=RuntimeFailure("no", "x"))).resume(TOAST, "w")
     assert failed.classification == RESUME_FAILED
 
@@ -109,9 +116,20 @@ def test_resume_restarts_then_sends_and_a_failed_restart_is_resume_failed() -> N
 def test_spawn_restarts_fresh_an_identity_with_a_session_else_spawns_it() -> None:
     fleet = RecordingFleet(has_session=True)
     assert _seams(fleet).spawn(TOAST, "summary").ok
-    assert fleet.calls == ["restart fresh=True trigger: fresh session", "send summary"]
+    assert fleet.calls == ["restart fresh=True trigger: fresh session message=summary automatic"]
     fresh = RecordingFleet()
     assert _seams(fresh).spawn(TOAST, "summary").ok
     assert fresh.calls == ["spawn polecat/toast summary"]
-    unsent = RecordingFleet(has_session=True, send_error=RuntimeFailure("x", "y"))
-    assert _seams(unsent).spawn(TOAST, "s").classification == SPAWN_FAILED
+    refused = RecordingFleet(has_session=True, restart_error=RuntimeFailure("x", "y"))
+    assert _seams(refused).spawn(TOAST, "s").classification == SPAWN_FAILED
+
+
+def test_probe_reports_a_busy_screen_and_an_operators_stop() -> None:
+    fleet = RecordingFleet(seen=SessionActivity(True, True, "s", 1.0, screen="busy"))
+    assert _seams(fleet).probe(TOAST).busy
+    fleet.seen = SessionActivity(True, True, "s", 1.0, screen="waiting_input")
+    assert _seams(fleet).probe(TOAST).busy
+    fleet.seen = SessionActivity(True, True, "s", 1.0, screen="ready")
+    assert not _seams(fleet).probe(TOAST).busy
+    fleet.seen = SessionActivity(True, False, "ended: stopped by operator", stopped=True)
+    assert _seams(fleet).probe(TOAST).stopped

@@ -11,7 +11,13 @@ from bosun.base.errors import InvalidInput
 from bosun.core.threads import ParticipantKind, ParticipantView, ThreadStatus
 from bosun.triggers.delivery import sanitise
 from bosun.triggers.policies.backoff import RetryConfig, decide_retry, retry_delay
-from bosun.triggers.policies.collision import CollisionAction, CollisionConfig, decide_collision
+from bosun.triggers.policies.collision import (
+    CollisionAction,
+    CollisionConfig,
+    busy_retry_at,
+    decide_collision,
+    job_expired,
+)
 from bosun.triggers.policies.fallback import (
     ChainConfig,
     ChainState,
@@ -332,14 +338,43 @@ def test_a_terminated_identity_is_never_woken() -> None:
 
 
 def test_a_session_that_does_not_take_the_text_is_retried_not_replaced() -> None:
+    # busy: looked at again later, without counting a failure; never resumed over
     assert _walk(ChainState(SessionState.LIVE, 5), {Hop.LIVE: "not_ready"}) == [
         "live:session_live",
-        "retry:not_ready",
+        "requeue:not_ready",
     ]
     assert (
         _walk(ChainState(SessionState.LIVE, 5), {Hop.LIVE: "delivery_unverified"})[-1]
         == "retry:delivery_unverified"
     )
+
+
+def test_an_identity_an_operator_stopped_is_never_woken_at_any_hop() -> None:
+    for state in (
+        ChainState(SessionState.DEAD, 5, stopped=True),
+        ChainState(SessionState.DEAD, 5, stopped=True, live_failed="pane_dead"),
+        ChainState(SessionState.DEAD, 5, stopped=True, resumes=1),
+        ChainState(SessionState.DEAD, 5, stopped=True, quarantined=True),
+    ):
+        assert _walk(state, {}) == ["cancel:target_stopped"]
+
+
+def test_a_busy_target_is_looked_at_again_with_a_doubling_pause_up_to_the_cap() -> None:
+    config = CollisionConfig(recheck=5.0, busy_backoff_cap=60.0)
+    start = 1000.0
+    pauses = []
+    now = start
+    for _ in range(8):
+        at = busy_retry_at(now=now, busy_since=start, config=config)
+        pauses.append(at - now)
+        now = at
+    assert pauses == [5.0, 5.0, 10.0, 20.0, 40.0, 60.0, 60.0, 60.0]
+
+
+def test_a_job_expires_once_its_ttl_has_passed() -> None:
+    config = CollisionConfig(job_ttl=3600.0)
+    assert not job_expired(now=4599.0, created_at=1000.0, config=config)
+    assert job_expired(now=4600.0, created_at=1000.0, config=config)
 
 
 # -- force ----------------------------------------------------------------------------------

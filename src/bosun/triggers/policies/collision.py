@@ -3,6 +3,10 @@
 Deliver once the session has been quiet (no screen change, no input) for `quiet_window`;
 otherwise re-check after `recheck`; after waiting `max_defer` in total, deliver anyway or fail
 with `collision_timeout`, as configured.
+
+"Deliver anyway" never types into a screen that shows the agent working (or asking a
+question): such a target is looked at again later (`busy_retry_at`: the pause doubles from
+`recheck` up to `busy_backoff_cap`), until the job's `job_ttl` has passed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ class CollisionConfig:
     recheck: float = 5.0
     max_defer: float = 60.0
     on_timeout: str = "deliver"  # deliver | fail
+    busy_backoff_cap: float = 60.0
+    job_ttl: float = 6 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -60,3 +66,15 @@ def decide_collision(
         now + config.recheck, (last_activity or now) + config.quiet_window, start + config.max_defer
     )
     return CollisionDecision(CollisionAction.DEFER, "busy", max(retry_at, now))
+
+
+def busy_retry_at(*, now: float, busy_since: float, config: CollisionConfig) -> float:
+    """When to look again at a target whose screen is busy: after as long as it has been
+    busy so far (so the pause doubles), at least `recheck`, at most `busy_backoff_cap`."""
+    waited = max(0.0, now - busy_since)
+    return now + min(config.busy_backoff_cap, max(config.recheck, waited))
+
+
+def job_expired(*, now: float, created_at: float, config: CollisionConfig) -> bool:
+    """The job has outlived `job_ttl` (its target never became free to take the message)."""
+    return now - created_at >= config.job_ttl
