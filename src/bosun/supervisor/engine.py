@@ -324,9 +324,7 @@ class Supervisor:
                 live_session=live,
                 worktree_exists=bool(worktree and Path(worktree).is_dir()),
                 identity_status=str(identity.status) if identity else None,
-                operator_stopped=bool(
-                    session and (session.end_reason or "").startswith("stopped by operator")
-                ),
+                operator_stopped=bool(session and session.stopped_by_operator),
                 hook_unfinished=bool(hook and hook.unfinished),
             )
 
@@ -340,6 +338,7 @@ class Supervisor:
                 name,
                 reason="resume queue revival",
                 ended="it exited while its hook held unfinished work",
+                automatic=True,
             )
         except BosunError as exc:
             self.resume.record_result(entry.id, False, exc.message)

@@ -45,7 +45,9 @@ def seance_restart(rec: Recovery, session: AgentSession, found: Detection) -> No
         identity = rec.ctx.identities.get(role, name)
         if identity.status in (IdentityStatus.ACTIVE, IdentityStatus.STALE):
             rec.ctx.identities.set_status(role, name, IdentityStatus.CRASHED, ended)
-    rec.fleet.restart(role, name, reason=f"seance_restart after {found.condition}", ended=ended)
+    rec.fleet.restart(
+        role, name, reason=f"seance_restart after {found.condition}", ended=ended, automatic=True
+    )
 
 
 def context_cycle(rec: Recovery, session: AgentSession, found: Detection) -> None:
@@ -66,6 +68,7 @@ def context_cycle(rec: Recovery, session: AgentSession, found: Detection) -> Non
         fresh=True,
         reason=f"context_cycle after {found.condition}",
         ended=ended_text(found),
+        automatic=True,
     )
 
 
