@@ -89,6 +89,12 @@ class Preset:
     # autonomy (agents.autonomy): the flags for "allowlist" and "full"; "cli" adds none
     allowlist_args: tuple[str, ...] = setting("words", (), placeholders=True)
     full_access_args: tuple[str, ...] = setting("words", (), placeholders=True)
+    # the keys that approve / deny the CLI's permission dialog (`bosun agent answer`)
+    approve_keys: tuple[str, ...] = setting("words", ("1",))
+    deny_keys: tuple[str, ...] = setting("words", ("Escape",))
+    # auto-approve (off when empty): glob patterns; a permission prompt whose text has a
+    # line matching one is approved by the supervisor at once, and logged
+    auto_approve: tuple[str, ...] = setting("words", ())
     # where bosun reads the id (and context use) of a session the CLI names itself
     session_files: str = setting("str", "none", choices=("codex", "gemini", "none"))
     # the CLI version bosun's real-CLI tests ran against ("" when never tested)

@@ -18,12 +18,14 @@ from bosun.base.errors import BosunError
 from bosun.core.records import IdentityStatus, Phase, WorkStatus
 from bosun.runtime.protocol import Liveness
 from bosun.supervisor import recovery_log as log
+from bosun.supervisor.auto_approve import AutoApprover
 from bosun.supervisor.observe import Observer
 from bosun.supervisor.patrolling import Patrol
 from bosun.supervisor.policies.detect import (
     Condition,
     Detection,
     Observations,
+    ScreenState,
     classify,
     recovery_condition,
 )
@@ -77,6 +79,7 @@ class Supervisor:
         self.recovery = Recovery(ctx, fleet, settings, self.observer)
         self.resume = ResumeQueue(ctx, settings.resume)
         self.patrol = Patrol(ctx, fleet, settings, self.observer)
+        self.approver = AutoApprover(ctx, fleet)
         self.last_tick: float | None = None
         self._ready_timeouts: dict[str, float] = {}
 
@@ -181,6 +184,11 @@ class Supervisor:
             work_pending=pending,
         )
         self.recovery.verify_pending(session.ref, obs, now)
+        if obs.screen_state == ScreenState.WAITING and session.live:
+            approved = self.approver.consider(session, now)
+            if approved:
+                report.actions.append(f"{session.ref}: {approved}")
+                return
         detections = classify(obs, now, self.settings.detect)
         if obs.exit_code == 0 and any(d.condition == Condition.CRASHED for d in detections):
             self._clean_exit(session, hook, obs, report)

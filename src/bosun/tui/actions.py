@@ -15,19 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bosun.base.errors import NotFound
 from bosun.gitops.branches import main_branch
 from bosun.gitops.git import Git
+from bosun.runtime.presets import get_preset
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
 
-# Keys that approve or deny a permission dialog. The sim agent and aider ask y/n; the
-# other CLIs show numbered options with "1. Yes" first and Escape for "No".
-DEFAULT_ANSWERS: dict[str, tuple[str, ...]] = {"approve": ("1",), "deny": ("Escape",)}
-RUNTIME_ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "sim": {"approve": ("y",), "deny": ("n",)},
-    "aider": {"approve": ("y", "Enter"), "deny": ("n", "Enter")},
-}
 TIMEOUT_S = 120.0
 
 
@@ -78,10 +73,14 @@ def answer(identity: str, reply: str, runtime: str = "") -> Action:
 
 
 def answer_keys(reply: str, runtime: str = "") -> tuple[str, ...]:
-    """The keys that approve or deny on this runtime's dialogs; any other reply is keys."""
+    """The keys that approve or deny on this runtime's dialogs (its preset's approve_keys /
+    deny_keys); any other reply is keys."""
     if reply in ("approve", "deny"):
-        table = RUNTIME_ANSWERS.get(runtime, DEFAULT_ANSWERS)
-        return table[reply]
+        try:
+            preset = get_preset(runtime or "claude")
+        except NotFound:
+            preset = get_preset("claude")
+        return preset.approve_keys if reply == "approve" else preset.deny_keys
     return tuple(reply.split())
 
 
