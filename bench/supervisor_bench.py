@@ -6,6 +6,7 @@
 Measures
 - kill -9 of an agent's process → its next incarnation running and primed with its hook (the
   new session's transcript shows the pinned work item), p50/p99;
+- `bosun handoff` → the successor session running and primed with the handoff note, p50/p99;
 - stall detection latency: how long after `stall_after` of silence the stall is detected;
 - the supervisor's CPU (% of one core; its own and with the tmux clients it runs) and RSS
   with N idle sim agents over a window.
@@ -184,6 +185,26 @@ def kill_latency(tmp: Path, kills: int) -> list[float]:
         bench.close()
 
 
+def handoff_latency(tmp: Path, rounds: int) -> list[float]:
+    """`bosun handoff --note N` → the successor primed with the note (its transcript); one
+    agent per handoff (a second handoff waits for the first one's verification)."""
+    bench = Bench(project(tmp / "handoffs"), f"bosun-bench-{secrets.token_hex(3)}", {})
+    try:
+        bench.supervise()
+        samples = []
+        for i in range(rounds):
+            name, note = f"hb{i}", f"round {i}: pick up the review comments"
+            work_id = bench.ok("work", "create", f"Handed {i}", "--body", "no task script")["id"]
+            bench.spawn(name, work_id)
+            start = time.monotonic()
+            bench.ok("handoff", "polecat", name, "--note", note)
+            wait(lambda n=note, a=name: f"● resumption: {n}" in bench.transcript(a), 60, name)
+            samples.append(time.monotonic() - start)
+        return samples
+    finally:
+        bench.close()
+
+
 def stall_latency(tmp: Path, agents: int, stall_after: float) -> list[float]:
     """Seconds between `stall_after` of silence and the stall's detection (per agent)."""
     bench = Bench(
@@ -248,6 +269,7 @@ def _rss_mb(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=50)
+    parser.add_argument("--handoffs", type=int, default=10)
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--idle-seconds", type=float, default=120.0)
     parser.add_argument("--stall-agents", type=int, default=5)
@@ -257,9 +279,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.kills, args.agents, args.idle_seconds, args.stall_agents = 10, 5, 15.0, 2
+        args.handoffs = 3
     with tempfile.TemporaryDirectory(prefix="bosun-sup-bench-") as raw:
         tmp = Path(raw)
         kills = kill_latency(tmp, args.kills)
+        handoffs = handoff_latency(tmp, args.handoffs)
         stalls = stall_latency(tmp, args.stall_agents, args.stall_after)
         idle = idle_cost(tmp, args.agents, args.idle_seconds)
     rows = [
@@ -267,6 +291,11 @@ def main() -> None:
             f"kill -9 → new session ready and primed ({len(kills)} kills)",
             f"p50 {median(kills):.3f} s, p99 {percentile(kills, 99):.3f} s, max {max(kills):.3f} s",
             "p50 < 1 s, p99 < 2 s",
+        ],
+        [
+            f"handoff → successor primed with the note ({len(handoffs)} handoffs)",
+            f"p50 {median(handoffs):.3f} s, p99 {percentile(handoffs, 99):.3f} s",
+            "< 5 s",
         ],
         [
             f"stall detected after stall_after = {args.stall_after:g} s ({len(stalls)} agents)",
@@ -302,6 +331,7 @@ def main() -> None:
                     f"kill -9 → primed restart p50 ({len(kills)} kills)", median(kills), "s", "< 1"
                 ),
                 Figure("kill -9 → primed restart p99", percentile(kills, 99), "s", "< 2"),
+                Figure("handoff → successor primed, p99", percentile(handoffs, 99), "s", "< 5"),
                 Figure(
                     f"stall detection beyond stall_after ({args.stall_after:g} s), median",
                     median(stalls),
