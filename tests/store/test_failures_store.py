@@ -104,3 +104,28 @@ def test_the_sqlite_path_never_imports_psycopg(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_an_emptied_database_is_refused_not_silently_recreated(tmp_path: Path) -> None:
+    db = tmp_path / "bosun.db"
+    SqliteStore(db, create=True).close()
+    db.write_bytes(b"")  # truncated to 0 bytes: its identities, work and hooks are gone
+    with pytest.raises(CorruptStore) as caught:
+        SqliteStore(db, create=False)
+    assert "is empty (0 bytes)" in caught.value.message and "bosun init" in caught.value.hint
+    assert db.read_bytes() == b""
+    SqliteStore(db, create=True).close()  # `bosun init` may start it again, on purpose
+
+
+def test_a_read_only_filesystem_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from bosun.store import sqlite as backend
+
+    monkeypatch.setattr(backend, "_read_only_filesystem", lambda location: True)
+    error = backend._translate(
+        sqlite3.OperationalError("unable to open database file"), str(tmp_path / "bosun.db")
+    )
+    assert "mounted read-only" in error.message and "remount" in error.hint

@@ -11,6 +11,10 @@ _HINT = "write it as postgresql://user@host:port/database (percent-encode % as %
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # scheme://user:password@ — the password is everything up to the last @ before the host
 _USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^\s]*@")
+# password=… in a libpq conninfo string (quoted or not), a URL's query or an environment dump
+_PASSWORD_PARAM = re.compile(
+    r"(?P<head>\b(?:pg)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'\"]+)", re.IGNORECASE
+)
 
 
 def check_database_url(url: str) -> None:
@@ -40,5 +44,7 @@ def redact_url(url: str) -> str:
 
 
 def redact_secrets(text: str) -> str:
-    """Every `scheme://user:password@` in `text` with the password replaced by ***."""
-    return _USERINFO.sub(lambda m: f"{m['head']}***@", text)
+    """`text` with the password of every `scheme://user:password@` and every `password=…`
+    (conninfo, URL query) replaced by ***."""
+    text = _USERINFO.sub(lambda m: f"{m['head']}***@", text)
+    return _PASSWORD_PARAM.sub(lambda m: f"{m['head']}***", text)

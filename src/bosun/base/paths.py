@@ -164,14 +164,13 @@ def move_aside(path: Path, now: float | None = None) -> Path:
     return target
 
 
-def read_json_file(path: Path) -> Any:
-    """Read a JSON file bosun wrote; a corrupt one is moved aside and reported."""
+def read_json_file(path: Path, hint: str = "inspect the moved file") -> Any:
+    """Read a JSON file bosun wrote; a corrupt one is moved aside and reported with `hint`
+    (what the caller does without it)."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         aside = move_aside(path)
         raise OperationFailed(
-            f"{path} is not valid JSON; moved it to {aside.name}",
-            "inspect the moved file; bosun rewrites the mirror on the next change",
-            code="corrupt_file",
+            f"{path} is not valid JSON; moved it to {aside.name}", hint, code="corrupt_file"
         ) from exc

@@ -102,10 +102,13 @@ def write_spec(spec: RunnerSpec) -> Path:
 def read_spec(path: Path) -> RunnerSpec:
     if not path.is_file():
         raise NotFound(f"no runner spec {path}", "start runners with `bosun spawn-runner`")
-    data = read_json_file(path)
+    data = read_json_file(path, "start the runner again (`bosun spawn-runner`)")
     if not isinstance(data, dict):
         raise InvalidInput(f"{path} is not a runner spec", "start the runner again")
-    return RunnerSpec.from_json(data)
+    try:
+        return RunnerSpec.from_json(data)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{path}: {exc.message}", exc.hint) from exc
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def read_state(path: Path) -> RunnerState | None:
     """The runner's state, or None before the runner wrote one."""
     if not path.is_file():
         return None
-    data = read_json_file(path)
+    data = read_json_file(path, "the runner rewrites its state file when it next moves")
     try:
         return RunnerState.from_json(data)
     except (KeyError, TypeError, ValueError) as exc:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from bosun.agents.driver import project_fleet
 from bosun.base.clock import iso
 from bosun.base.errors import BosunError
+from bosun.base.logs import redact_logging
 from bosun.chain import orchestrator
 from bosun.chain.names import Layer, guardian_ref
 from bosun.chain.phases import advance
@@ -388,8 +389,15 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         sys.stderr.write("usage: python -m bosun.chain.runner SPEC_FILE\n")
         return 2
-    spec = read_spec(Path(args[0]))
-    ctx = open_project(Path(spec.project_root))
+    redact_logging()
+    try:
+        spec = read_spec(Path(args[0]))
+        ctx = open_project(Path(spec.project_root))
+    except BosunError as exc:  # nothing started yet: one line for the runner's log
+        sys.stderr.write(f"bosun runner: {exc.message}\n")
+        if exc.hint:
+            sys.stderr.write(f"hint: {exc.hint}\n")
+        return exc.exit_code
     runner = Runner(ctx, spec, project_fleet(ctx))
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -136,6 +136,10 @@ def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
     # lazy: CLI start-up time
     from click.exceptions import Abort, ClickException, Exit, NoArgsIsHelpError
 
+    from bosun.base.logs import redact_logging  # lazy: CLI start-up time
+
+    redact_logging()  # whatever a command logs (the last-resort handler too) has no password
+
     if "_BOSUN_COMPLETE" in os.environ:  # a shell asks for completions (`bosun completion`)
         from typer._completion_classes import completion_init  # lazy: CLI start-up time
 
@@ -156,11 +160,14 @@ def _run_click(args: list[str], as_json: bool, verbose: bool) -> int:
 
 
 def _report(code: str, message: str, hint: str, as_json: bool, verbose: bool) -> None:
-    if verbose:
-        import traceback  # lazy: CLI start-up time
-
-        traceback.print_exc()
     from bosun.base.dburl import redact_secrets  # lazy: CLI start-up time
+
+    if verbose:
+        from bosun.base.logs import format_exception  # lazy: CLI start-up time
+
+        error = sys.exc_info()[1]
+        if error is not None:
+            sys.stderr.write(format_exception(error))
 
     message, hint = redact_secrets(message), redact_secrets(hint)
     if as_json:

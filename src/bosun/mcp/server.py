@@ -16,6 +16,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from bosun import __version__
 from bosun.base.errors import BosunError
+from bosun.base.logs import redact_logging
 from bosun.mcp import tools
 
 if TYPE_CHECKING:
@@ -100,7 +101,9 @@ def build_server(ctx: Context, me: str | None) -> MCPServer:
 
 
 def serve(ctx: Context, me: str | None) -> None:
-    build_server(ctx, me).run("stdio")
+    server = build_server(ctx, me)
+    redact_logging("mcp")  # the MCP SDK set its handlers up; no password in what they write
+    server.run("stdio")
 
 
 def claude_config(bosun_command: str = "bosun") -> dict[str, Any]:

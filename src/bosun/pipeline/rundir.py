@@ -157,7 +157,11 @@ class RunDir:
                 f"{self.base} has no checkpoint.json",
                 "the run stopped before its first node finished; start it again",
             )
-        data = read_json_file(self.checkpoint)
+        data = read_json_file(
+            self.checkpoint,
+            "the run cannot continue without it: start the run again (the moved file keeps "
+            "what it held)",
+        )
         if not isinstance(data, dict):
             raise InvalidInput(f"{self.checkpoint} is not a checkpoint", "start the run again")
         return data
@@ -170,7 +174,7 @@ class RunDir:
             atomic_write_json(self.base / "final.json", data)
 
     def read_manifest(self) -> dict[str, Any]:
-        data = read_json_file(self.manifest)
+        data = read_json_file(self.manifest, "start the run again")
         if not isinstance(data, dict):
             raise InvalidInput(f"{self.manifest} is not a run manifest", "start the run again")
         return data

@@ -267,6 +267,17 @@ def prune_runs(runs_dir: Path, project: Context | None = None) -> list[dict[str,
         if info["status"] in ("running", "starting") or not (base / "git.json").exists():
             continue
         git_info = _json(base / "git.json")
+        if not git_info.get("repo") or not git_info.get("worktree"):
+            report.append(
+                {
+                    "run_id": info["run_id"],
+                    "worktree": "",
+                    "removed": False,
+                    "reason": f"{base / 'git.json'} is unreadable or half-written; "
+                    "remove the run's worktree by hand (`git worktree list`)",
+                }
+            )
+            continue
         git = GitRun(Path(git_info["repo"]))
         trees = [Path(git_info["worktree"])]
         parallel = base / "parallel"

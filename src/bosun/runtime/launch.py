@@ -20,9 +20,14 @@ EXIT_CANNOT_RUN = 127
 
 
 def read_spec(path: str) -> tuple[list[str], str, dict[str, str]]:
-    with open(path, encoding="utf-8") as fh:
-        spec = json.load(fh)
-    os.unlink(path)
+    """The spec's argv, cwd and environment; the file is deleted even when it cannot be
+    read (a half-written one may still hold secrets)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            spec = json.load(fh)
+    finally:
+        if os.path.isfile(path):
+            os.unlink(path)
     argv = [str(word) for word in spec["argv"]]
     env = {str(k): str(v) for k, v in spec["env"].items()}
     return argv, str(spec["cwd"]), env

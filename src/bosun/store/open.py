@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bosun.base.clock import Clock
 from bosun.base.config import Config
-from bosun.base.dburl import check_database_url
+from bosun.base.dburl import check_database_url, redact_secrets
 from bosun.base.errors import ConfigError
 from bosun.base.paths import ProjectPaths
 from bosun.store.protocol import Store
@@ -22,7 +22,7 @@ def open_store(
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
             raise ConfigError(
-                f"database_url {url.split('@')[-1]!r} is not a PostgreSQL URL",
+                f"database_url {redact_secrets(url.split('@')[-1])!r} is not a PostgreSQL URL",
                 "write postgresql://user@host:port/database, or leave it empty for SQLite",
             )
         check_database_url(url)

@@ -37,11 +37,18 @@ class SqliteStore:
                 raise StoreUnavailable(
                     f"database {file} does not exist", "run `bosun init` in the repository"
                 )
-            if file.exists() and not _OPEN.get(_key(file)) and not _looks_like_sqlite(file):
-                raise CorruptStore(
-                    f"{file} is not a SQLite database (corrupt or overwritten)",
-                    "restore it from a backup or move it aside; bosun never recreates it",
-                )
+            if file.exists() and not _OPEN.get(_key(file)):
+                if not _looks_like_sqlite(file):
+                    raise CorruptStore(
+                        f"{file} is not a SQLite database (corrupt or overwritten)",
+                        "restore it from a backup or move it aside; bosun never recreates it",
+                    )
+                if not create and _emptied(file):
+                    raise CorruptStore(
+                        f"{file} is empty (0 bytes): truncated, its data is gone",
+                        "restore it from a backup, or move it aside and run `bosun init` "
+                        "for a new one; bosun never recreates it by itself",
+                    )
         try:
             self._conn = sqlite3.connect(
                 self.location,
@@ -250,6 +257,18 @@ def _looks_like_sqlite(file: Path) -> bool:
     return header == b"" or header == b"SQLite format 3\x00"
 
 
+def _emptied(file: Path) -> bool:
+    """A database file of 0 bytes with no write-ahead log beside it: every database bosun
+    made has its header page on disk, so this one was truncated (or replaced)."""
+    try:
+        if file.stat().st_size:
+            return False
+        wal = Path(f"{file}-wal")
+        return not wal.exists() or wal.stat().st_size == 0
+    except OSError:
+        return False
+
+
 SQLITE_IOERR, SQLITE_FULL = 10, 13
 LOW_FREE_SPACE = 1 << 20  # below this an I/O error on write is most likely a full disk
 
@@ -260,6 +279,13 @@ def free_bytes(location: str) -> int | None:
         return shutil.disk_usage(Path(location).absolute().parent).free
     except OSError:
         return None
+
+
+def _read_only_filesystem(location: str) -> bool:
+    try:
+        return bool(os.statvfs(Path(location).absolute().parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _size(n: int) -> str:
@@ -297,6 +323,12 @@ def _translate(exc: sqlite3.Error, location: str) -> StoreError:
             "check the disk (dmesg) and the permissions of the database and its directory",
         )
     if "unable to open" in text or "readonly" in text:
+        if location != ":memory:" and _read_only_filesystem(location):
+            return StoreUnavailable(
+                f"cannot use database {location}: its filesystem is mounted read-only ({text})",
+                "remount it read-write: bosun writes the database and its -wal and -shm files "
+                "even to read",
+            )
         return StoreUnavailable(f"cannot use database {location}: {text}", "check permissions")
     if "locked" in text or "busy" in text:
         return StoreError(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bosun.base.clock import iso
 from bosun.base.errors import LockHeld, NotFound, OperationFailed
+from bosun.base.logs import configure_logging
 from bosun.core.context import open_project
 from bosun.supervisor.guards import report_guard
 from bosun.supervisor.hostlock import pid_alive, read_lock_record
@@ -92,11 +93,7 @@ def _reporter(ctx: Context, thread: LoopThread, process: SupervisorProcess) -> C
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.INFO, sys.stderr)  # passwords redacted from every record
 
 
 def start_detached(ctx: Context, timeout: float = 20.0) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from bosun.base.errors import InvalidInput, OperationFailed
+from bosun.base.logs import redact_logging
 from bosun.web.app import create_app
 from bosun.web.security import TOKEN_FILE, load_or_create_token, needs_token
 
@@ -104,6 +105,7 @@ def serve(
         timeout_graceful_shutdown=2,
         ws="none",
     )
+    redact_logging("uvicorn", "uvicorn.error", "uvicorn.access")  # Config set them up
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

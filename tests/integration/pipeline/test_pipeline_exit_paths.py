@@ -5,6 +5,7 @@ started the run process (its `starting` row is stoppable and shown dead)."""
 from __future__ import annotations
 
 import errno
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,22 @@ def test_stop_of_a_dead_never_started_run_works_from_the_cli(tmp_path: Path) -> 
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert final(root)["status"] == "canceled"
+
+
+def test_prune_keeps_a_run_whose_git_json_is_half_written_and_says_why(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    from bosun.pipeline.runs import prune_runs
+
+    g = tmp_path / "g.dot"
+    g.write_text(graph(tool("a", "true"), "start -> a", "a -> exit"))
+    opts = options(tmp_path, workspace=git_repo, keep_worktree=True)
+    opts.use_git = True
+    start_run(g, opts, "r1")
+    base = tmp_path / "runs" / "r1"
+    worktree = Path(json.loads((base / "git.json").read_text())["worktree"])
+    assert worktree.is_dir()
+    (base / "git.json").write_text('{"repo": "/tm')
+    [row] = prune_runs(tmp_path / "runs")
+    assert row["removed"] is False and "git.json is unreadable" in row["reason"]
+    assert worktree.is_dir()

@@ -389,7 +389,8 @@ def prune(as_json: bool = JSON) -> None:
         as_json,
         lambda rs: (
             "\n".join(
-                f"{'removed' if r['removed'] else 'kept'} {r['worktree']} {r['reason']}".rstrip()
+                f"{'removed' if r['removed'] else 'kept'} "
+                f"{r['worktree'] or 'run ' + r['run_id']} {r['reason']}".rstrip()
                 for r in rs
             )
             or "nothing to prune"
