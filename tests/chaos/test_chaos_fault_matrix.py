@@ -38,7 +38,6 @@ from faultkit import (
 )
 
 from gitrepo import git
-from waiting import wait_for
 
 ROUNDS = size(1, 3)  # rounds of the corrupt-file faults (random cuts and bytes after the first)
 PASSWORD = "s3cretpw"
