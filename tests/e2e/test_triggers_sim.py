@@ -482,7 +482,7 @@ def test_a_dead_trigger_shows_in_status_fails_the_check_and_escalates(rig: Rig) 
         assert job is not None and job["state"] == "dead", job
 
         status = rig.ok("status")
-        [line] = [a for a in status["attention"] if job["id"] in a]
+        [line] = [a for a in status["attention"] if a.startswith(f"trigger {job['id']} ")]
         assert "polecat/kim" in line and f"bosun triggers requeue {job['id']}" in line
         assert [j["id"] for j in status["triggers"]["unresolved"]] == [job["id"]]
         assert "triggers: " in rig.run("status").out
