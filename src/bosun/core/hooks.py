@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.names import check_text
+from bosun.core.agreement import FINISHED_WORK, work_follows_hooks_in
 from bosun.core.mirrors import mirror_hook
 from bosun.core.records import PHASE_TRANSITIONS, Hook, Phase, PhaseChange, check_transition
 
@@ -68,6 +69,13 @@ class Hooks:
             current = self.find_in(tx, role, name)
             if current is not None and current.work_id == work_id and current.unfinished:
                 return current  # pinning the same work again changes nothing
+            if work.status in FINISHED_WORK:
+                raise InvalidInput(
+                    f"work item {work_id} is {work.status}: there is nothing left to do on it",
+                    "pin open work (`bosun work ready`); a rejected item can be reopened with "
+                    f"`bosun work update {work_id} --status open`",
+                    code="work_finished",
+                )
             if current is not None and current.unfinished:
                 raise InvalidInput(
                     f"{role}/{name} already holds unfinished work {current.work_id} "
@@ -90,8 +98,7 @@ class Hooks:
                     role, name, work.id, Phase.ASSIGNED, tx.now, tx.now, history=history
                 ).history_json(),
             )
-            if work.status == "open":
-                self.ctx.work.set_status_in(tx, work.id, "in_progress", by=f"{role}/{name}")
+            work_follows_hooks_in(self.ctx, tx, work.id, f"{role}/{name}")
             hook = self.get_in(tx, role, name)
             tx.emit("hook.pinned", f"{role}/{name}", {"work_id": work.id, "phase": "assigned"})
             mirror_hook(self.ctx, tx, role, name, hook)
@@ -101,20 +108,40 @@ class Hooks:
         with self.ctx.store.transaction() as tx:
             return self.update_phase_in(tx, role, name, phase)
 
-    def update_phase_in(self, tx: Tx, role: str, name: str, phase: str | Phase) -> Hook:
-        new = parse_phase(str(phase))
+    def update_phase_in(
+        self, tx: Tx, role: str, name: str, phase: str | Phase, by: str | None = None
+    ) -> Hook:
+        """Move the hook, and its work item with it (core.agreement)."""
         hook = self.get_in(tx, role, name)
+        new = parse_phase(str(phase))
         if hook.phase == new:
             return hook
-        check_transition(PHASE_TRANSITIONS, f"hook of {role}/{name}", hook.phase, new)
-        history = (*hook.history, PhaseChange(new, tx.now, hook.phase))[-MAX_HISTORY:]
-        updated = self._save(tx, hook, phase=new, history=history)
-        tx.emit(
-            "hook.phase",
-            f"{role}/{name}",
-            {"old": str(hook.phase), "new": str(new), "work_id": hook.work_id},
-        )
-        self.ctx.work.follow_phase_in(tx, hook.work_id, new, by=f"{role}/{name}")
+        self.move_in(tx, role, name, new, by=by)
+        work_follows_hooks_in(self.ctx, tx, hook.work_id, by or f"{role}/{name}")
+        return self.get_in(tx, role, name)
+
+    def move_in(
+        self,
+        tx: Tx,
+        role: str,
+        name: str,
+        phase: Phase,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> Hook:
+        """The hook alone: callers keep its work item agreeing (see core.agreement)."""
+        hook = self.get_in(tx, role, name)
+        check_transition(PHASE_TRANSITIONS, f"hook of {role}/{name}", hook.phase, phase)
+        history = (*hook.history, PhaseChange(phase, tx.now, hook.phase))[-MAX_HISTORY:]
+        updated = self._save(tx, hook, phase=phase, history=history)
+        data = {"old": str(hook.phase), "new": str(phase), "work_id": hook.work_id}
+        if by is not None:
+            data["by"] = by
+        if reason is not None:
+            data["reason"] = reason
+        tx.emit("hook.phase", f"{role}/{name}", data)
+        if phase == Phase.RELEASED:
+            tx.emit("hook.released", f"{role}/{name}", {"work_id": hook.work_id, "by": by})
         return updated
 
     def update_resumption(self, role: str, name: str, text: str) -> Hook:
@@ -149,14 +176,10 @@ class Hooks:
         )
         return updated
 
-    def release(self, role: str, name: str) -> Hook:
+    def release(self, role: str, name: str, by: str | None = None) -> Hook:
+        """Let go of the hook's work; work nobody holds any more goes back to open."""
         with self.ctx.store.transaction() as tx:
-            hook = self.get_in(tx, role, name)
-            if hook.phase == Phase.RELEASED:
-                return hook
-            released = self.update_phase_in(tx, role, name, Phase.RELEASED)
-            tx.emit("hook.released", f"{role}/{name}", {"work_id": hook.work_id})
-            return released
+            return self.update_phase_in(tx, role, name, Phase.RELEASED, by=by)
 
     def _save(
         self,
