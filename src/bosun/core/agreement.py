@@ -12,7 +12,7 @@ behind never pulls the item back; a blocked hook accepts any status of unfinishe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from bosun.base.errors import IllegalTransition
@@ -177,12 +177,16 @@ def _walk_hook(
         ctx.hooks.move_in(tx, hook.role, hook.name, phase, by=by, reason=reason)
 
 
-def disagreements(ctx: Context) -> list[str]:
-    """Every work item that disagrees with the hooks holding it, and every `work ready`
-    answer that is wrong; [] when all agree. What the property tests check."""
+def disagreements(ctx: Context, only: Collection[str] | None = None) -> list[str]:
+    """Every work item (of `only`, or all) that disagrees with the hooks holding it, and
+    every wrong `work ready` answer; [] when all agree. What the property tests check."""
     problems = []
     with ctx.store.transaction(write=False) as tx:
-        items = {w.id: w for w in ctx.work.list_in(tx, include_wisps=True)}
+        items = {
+            w.id: w
+            for w in ctx.work.list_in(tx, include_wisps=True)
+            if only is None or w.id in only
+        }
         for item in items.values():
             phases = [h.phase for h in holders_in(ctx, tx, item.id)]
             if not agrees(item.status, phases):
@@ -192,7 +196,7 @@ def disagreements(ctx: Context) -> list[str]:
                 )
             if item.status == W.OPEN and any(p in UNFINISHED_PHASES for p in phases):
                 problems.append(f"open work item {item.id} is held by an unfinished hook")
-        ready = {w.id for w in ctx.work.ready_in(tx, include_wisps=True)}
+        ready = {w.id for w in ctx.work.ready_in(tx, include_wisps=True) if w.id in items}
     expected = {i for i, w in items.items() if w.status == W.OPEN}
     if ready != expected:
         problems.append(
