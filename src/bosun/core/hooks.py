@@ -59,12 +59,25 @@ class Hooks:
         with self.ctx.store.transaction(write=False) as tx:
             return [Hook.from_row(r) for r in tx.all("hook_list")]
 
-    def pin(self, role: str, name: str, work_id: str, summary: str | None = None) -> Hook:
-        """Pin a work item to the identity (replacing a released or finished hook)."""
+    def pin(
+        self,
+        role: str,
+        name: str,
+        work_id: str,
+        summary: str | None = None,
+        *,
+        by: str | None = None,
+        force: bool = False,
+    ) -> Hook:
+        """Pin a work item to the identity (replacing a released or finished hook).
+
+        `by` is the identity asking (None: the operator, or bosun itself); an agent pins
+        onto another identity only with `force`, recorded as `hook.forced`."""
         if summary is not None:
             check_text(summary, "summary")
         with self.ctx.store.transaction() as tx:
             self.ctx.identities.get_in(tx, role, name)
+            self.authorize_in(tx, role, name, by, force, "pin", work_id)
             work = self.ctx.work.get_in(tx, work_id)
             current = self.find_in(tx, role, name)
             if current is not None and current.work_id == work_id and current.unfinished:
@@ -100,13 +113,54 @@ class Hooks:
             )
             work_follows_hooks_in(self.ctx, tx, work.id, f"{role}/{name}")
             hook = self.get_in(tx, role, name)
-            tx.emit("hook.pinned", f"{role}/{name}", {"work_id": work.id, "phase": "assigned"})
+            tx.emit(
+                "hook.pinned",
+                f"{role}/{name}",
+                {"work_id": work.id, "phase": "assigned", "by": by},
+            )
             mirror_hook(self.ctx, tx, role, name, hook)
             return hook
 
-    def update_phase(self, role: str, name: str, phase: str | Phase) -> Hook:
+    def update_phase(
+        self,
+        role: str,
+        name: str,
+        phase: str | Phase,
+        *,
+        by: str | None = None,
+        force: bool = False,
+    ) -> Hook:
+        """Move the hook (and its work item); an agent moves another's only with `force`."""
         with self.ctx.store.transaction() as tx:
-            return self.update_phase_in(tx, role, name, phase)
+            hook = self.get_in(tx, role, name)
+            self.authorize_in(tx, role, name, by, force, "update-phase", hook.work_id)
+            return self.update_phase_in(tx, role, name, phase, by=by)
+
+    def authorize_in(
+        self,
+        tx: Tx,
+        role: str,
+        name: str,
+        by: str | None,
+        force: bool,
+        action: str,
+        work_id: str,
+    ) -> None:
+        """An agent (`by`) acts on its own hook; on another identity's only with `force`,
+        which is audited (`hook.forced` names who forced it). The operator (`by` None)
+        may act on any hook."""
+        target = f"{role}/{name}"
+        if by is None or by == target:
+            return
+        if not force:
+            crew = self.ctx.identities.get_in(tx, role, name).crew
+            raise InvalidInput(
+                f"{by} may not {action} the hook of {target}{' (crew)' if crew else ''}",
+                f"an agent changes only its own hook; add --force to {action} anyway "
+                "(recorded), or ask the operator",
+                code="not_authorized",
+            )
+        tx.emit("hook.forced", target, {"by": by, "action": action, "work_id": work_id})
 
     def update_phase_in(
         self, tx: Tx, role: str, name: str, phase: str | Phase, by: str | None = None
@@ -176,9 +230,16 @@ class Hooks:
         )
         return updated
 
-    def release(self, role: str, name: str, by: str | None = None) -> Hook:
-        """Let go of the hook's work; work nobody holds any more goes back to open."""
+    def release(
+        self, role: str, name: str, by: str | None = None, *, force: bool = False
+    ) -> Hook:
+        """Let go of the hook's work; work nobody holds any more goes back to open. An
+        agent (`by`) releases another identity's hook only with `force`."""
         with self.ctx.store.transaction() as tx:
+            hook = self.get_in(tx, role, name)
+            if hook.phase == Phase.RELEASED:
+                return hook
+            self.authorize_in(tx, role, name, by, force, "release", hook.work_id)
             return self.update_phase_in(tx, role, name, Phase.RELEASED, by=by)
 
     def _save(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bosun.base.errors import InvalidInput, NotFound, OperationFailed
 from bosun.base.ids import short_id
 from bosun.base.names import check_text
-from bosun.core.agreement import hooks_follow_work_in
+from bosun.core.agreement import holders_in, hooks_follow_work_in
 from bosun.core.records import (
     UNFINISHED_PHASES,
     WORK_TRANSITIONS,
@@ -113,8 +113,24 @@ class Work:
         rows = tx.all("work_ready", include_wisps=int(include_wisps))
         return [WorkItem.from_row(r) for r in rows]
 
-    def set_status(self, work_id: str, status: str, by: str | None = None) -> WorkItem:
+    def set_status(
+        self,
+        work_id: str,
+        status: str,
+        by: str | None = None,
+        *,
+        agent: str | None = None,
+        force: bool = False,
+    ) -> WorkItem:
+        """Move the work item and the hooks holding it. When an `agent` asks, the hooks of
+        other identities move only with `force` (recorded as `hook.forced`)."""
         with self.ctx.store.transaction() as tx:
+            if agent is not None:
+                for hook in holders_in(self.ctx, tx, work_id):
+                    if hook.unfinished:
+                        self.ctx.hooks.authorize_in(
+                            tx, hook.role, hook.name, agent, force, "update the work of", work_id
+                        )
             return self.set_status_in(tx, work_id, status, by=by)
 
     def set_status_in(
