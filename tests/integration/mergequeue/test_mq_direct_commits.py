@@ -5,19 +5,19 @@ reported (event + ESCALATION + `bosun status --check`); what the queue landed is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bosun.gitops.worktrees import Worktrees
-from conftest import Harness, git
 
 
-def _agent_with_worktree(mq: Harness, name: str) -> Path:
+def _agent_with_worktree(mq: Any, name: str) -> Path:
     assert mq.ctx.paths is not None
     tree = Worktrees(mq.ctx.paths, mq.ctx.config).create(name)
     mq.ctx.identities.create("polecat", name, worktree=str(tree.path))
     return Path(tree.path)
 
 
-def test_an_agents_direct_commit_to_main_is_reported_naming_the_agent(mq: Harness) -> None:
+def test_an_agents_direct_commit_to_main_is_reported_naming_the_agent(mq: Any) -> None:
     alpha = _agent_with_worktree(mq, "alpha")
     mq.process()  # the queue starts watching main here
     # beta goes through the queue: what the queue lands is never reported
@@ -28,11 +28,11 @@ def test_an_agents_direct_commit_to_main_is_reported_naming_the_agent(mq: Harnes
     assert mq.get(request.id).status == "merged"
     # alpha commits in its worktree, then fast-forwards main to it from the project root
     (alpha / "alpha.txt").write_text("straight to main\n")
-    git(alpha, "add", "alpha.txt")
-    git(alpha, "commit", "-qm", "alpha: skip the queue")
-    git(alpha, "rebase", "-q", "main")
-    direct = git(alpha, "rev-parse", "HEAD")
-    git(mq.root, "merge", "-q", "--ff-only", "bosun/alpha")
+    mq.git("add", "alpha.txt", cwd=alpha)
+    mq.git("commit", "-qm", "alpha: skip the queue", cwd=alpha)
+    mq.git("rebase", "-q", "main", cwd=alpha)
+    direct = mq.git("rev-parse", "HEAD", cwd=alpha)
+    mq.git("merge", "-q", "--ff-only", "bosun/alpha")
     # and a person commits on main in the project root: recorded, not escalated
     human = mq.commit_on("main", {"NOTES": "a person's note\n"})
 
