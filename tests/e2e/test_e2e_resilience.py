@@ -211,3 +211,94 @@ def test_a_killed_orchestrator_is_respawned_with_skip_instructions(rig: ChainRig
     phases = [str(h.phase) for h in rig.hook(orchestrator).history]
     assert in_order(phases, ORDERED), phases
     assert_merged_and_clean(rig, run_id, refs)
+
+
+def kill_the_guardian_mid_node(rig: ChainRig, graph: Path) -> tuple[str, str, dict[str, str]]:
+    """Launch detached, wait until the orchestrator works, then kill -9 the run process (the
+    guardian); its runner and orchestrator live on in their own sessions."""
+    launched = rig.launch(graph)
+    run_id, logs_root = launched["run_id"], launched["logs_root"]
+    refs = layers(run_id)
+    wait_for(
+        lambda: (s := rig.session(refs["orchestrator"])) is not None and s.live,
+        timeout=30,
+        what="the orchestrator session",
+    )
+    os.kill(launched["pid"], signal.SIGKILL)
+    wait_for(lambda: not _alive(launched["pid"]), timeout=10, what="the run process to die")
+    assert not (Path(logs_root) / "final.json").exists()
+    return run_id, logs_root, refs
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_run_resumed_at_once_after_its_guardian_was_killed_adopts_the_node(
+    rig: ChainRig,
+) -> None:
+    graph = rig.graph(two_node_graph(task_block(work_steps(4.0)), CHECK))
+    run_id, logs_root, refs = kill_the_guardian_mid_node(rig, graph)
+    orphan = rig.identity(refs["runner"]).pid
+    assert _alive(orphan)
+
+    resumed = rig.run("run", "resume", "--logs-root", logs_root, "--json", timeout=90)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr + rig.runner_logs(logs_root)
+    final = json.loads((Path(logs_root) / "final.json").read_text())
+    assert final["status"] == "success", final
+
+    progress = (Path(logs_root) / "progress.ndjson").read_text()
+    assert '"event": "agent_runner_adopted"' in progress
+    assert rig.events("chain.runner_launched", refs["runner"]).__len__() == 1  # no second
+    assert rig.session(refs["orchestrator"]).incarnation == 1  # the agent was not restarted
+    assert not _alive(orphan)
+    assert rig.identity(refs["guardian"]).incarnation == 2
+    assert_merged_and_clean(rig, run_id, refs)
+
+
+def test_a_run_resumed_later_drops_the_old_runners_stale_signals_and_finishes_the_node(
+    rig: ChainRig,
+) -> None:
+    graph = rig.graph(two_node_graph(task_block(work_steps(4.0)), CHECK))
+    run_id, logs_root, refs = kill_the_guardian_mid_node(rig, graph)
+    # the orphaned runner ends before anyone resumes (here: stopped; at the node timeout it
+    # does the same) and reports RUNNER_DONE (fail) to a guardian that no longer exists
+    os.kill(rig.identity(refs["runner"]).pid, signal.SIGTERM)
+    wait_for(
+        lambda: any(s.type == "RUNNER_DONE" and s.sender == refs["runner"] for s in rig.signals()),
+        timeout=30,
+        what="the orphaned runner's RUNNER_DONE",
+    )
+    wait_for(lambda: not rig.tmux_sessions(), timeout=15, what="the orphan's session to end")
+
+    resumed = rig.run("run", "resume", "--logs-root", logs_root, "--json", timeout=90)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr + rig.runner_logs(logs_root)
+    final = json.loads((Path(logs_root) / "final.json").read_text())
+    assert final["status"] == "success", final
+    dropped = [
+        json.loads(line)
+        for line in (Path(logs_root) / "progress.ndjson").read_text().splitlines()
+        if '"agent_stale_signal_dropped"' in line
+    ]
+    assert "RUNNER_DONE" in [d["signal"] for d in dropped]
+    assert len(rig.events("chain.runner_launched", refs["runner"])) == 2
+    assert_merged_and_clean(rig, run_id, refs)
+
+
+def test_an_agent_node_working_past_the_stall_timeout_without_checkpoints_is_not_failed(
+    rig: ChainRig,
+) -> None:
+    """Its screen, bosun calls and commits show work: the stall watchdog lets it finish."""
+    steps = work_steps(22.0)  # one long step: no checkpoint for 22 s
+    text = two_node_graph(task_block(steps), CHECK).replace(
+        '  goal="', '  stall_timeout="10s"\n  goal="', 1
+    )
+    launched = rig.launch(rig.graph(text))
+    final = rig.wait_final(launched["logs_root"], timeout=90)
+    assert final["status"] == "success", (final, rig.run_out(launched["logs_root"]))
+    progress = (Path(launched["logs_root"]) / "progress.ndjson").read_text()
+    assert "stall_watchdog_timeout" not in progress

@@ -18,6 +18,7 @@ def test_every_action_is_a_bosun_command_with_json() -> None:
         "merge-queue", "enqueue", "bosun/t", "--identity", "polecat/t", "--work", "bo-1"
     )
     assert actions.gate_answer("g1", "ask", "No").words == ("run", "answer", "g1", "ask", "No")
+    assert actions.approve_merge("mr-1").words == ("mr", "approve", "mr-1")
 
 
 def test_approve_and_deny_press_the_keys_of_the_runtime() -> None:

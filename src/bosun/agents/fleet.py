@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bosun.agents.activity import NO_SESSION, SessionActivity, running_activity
 from bosun.agents.claude.prepare import prepare_runtime
 from bosun.agents.cli_sessions import capture_session_id
+from bosun.agents.forget import undo_spawn
 from bosun.agents.seance import build_seance_prompt, first_prompt
 from bosun.agents.sessions import (
     AgentSession,
@@ -28,12 +29,11 @@ from bosun.agents.sessions import (
     record_session,
 )
 from bosun.agents.worktree_choice import choose_worktree, explicit_worktree, project_root
-from bosun.base.errors import BosunError, Conflict, InvalidInput, NotFound, RuntimeFailure
+from bosun.base.errors import BosunError, Conflict, NotFound, RuntimeFailure
 from bosun.base.ids import session_uuid
-from bosun.base.names import check_name, split_identity
+from bosun.base.names import check_name
 from bosun.core.prime import PrimeBlock, build_prime
 from bosun.core.records import Identity, IdentityStatus
-from bosun.runtime.env import session_environment
 from bosun.runtime.presets import Preset, get_preset
 from bosun.runtime.protocol import LaunchSpec, Liveness, LivenessState, Runtime, SessionHandle
 from bosun.runtime.readiness import screen_tail, wait_until_ready
@@ -135,16 +135,7 @@ class Fleet:
 
     def resolve(self, ref: str) -> tuple[str, str]:
         """`ROLE/NAME`, or a bare NAME when exactly one identity has it."""
-        if "/" in ref:
-            return split_identity(ref)
-        check_name(ref)
-        matches = [i for i in self.ctx.identities.list() if i.name == ref]
-        if not matches:
-            raise NotFound(f"no agent named {ref!r}", "list agents with `bosun agent list`")
-        if len(matches) > 1:
-            refs = ", ".join(i.ref for i in matches)
-            raise InvalidInput(f"{ref!r} is ambiguous: {refs}", "give ROLE/NAME")
-        return matches[0].role, matches[0].name
+        return self.ctx.identities.resolve(ref)
 
     def activity(self, role: str, name: str) -> SessionActivity:
         """Whether the identity's session is there and running, and when it last was active."""
@@ -182,7 +173,8 @@ class Fleet:
                     f"{req.role}/{req.name} is already running ({existing.session})",
                     f"stop it with `bosun agent stop {req.name}` or restart it",
                 )
-            self._record_end(existing, live, "found dead at spawn")
+            self.record_end(existing, live, "found dead at spawn")
+        fresh = self.ctx.identities.find(req.role, req.name) is None
         identity = self.ctx.identities.create(
             req.role,
             req.name,
@@ -191,6 +183,16 @@ class Fleet:
             crew=req.crew,
             host=self.host,
         )
+        try:
+            return self._spawn_created(req, preset, identity, restart=existing is not None)
+        except BosunError:
+            if fresh and self.session(req.role, req.name) is None:
+                undo_spawn(self, req.role, req.name)  # a failed first spawn leaves nothing
+            raise
+
+    def _spawn_created(
+        self, req: SpawnRequest, preset: Preset, identity: Identity, *, restart: bool
+    ) -> AgentSession:
         if req.work_id:
             self.ctx.hooks.pin(req.role, req.name, req.work_id)
         cwd = choose_worktree(self.ctx, req.name, req.worktree)
@@ -208,7 +210,7 @@ class Fleet:
             prompt=prompt,
             extra_env=dict(req.env),
             resume_id=None,
-            new_incarnation=existing is not None,
+            new_incarnation=restart,
             reason="spawn",
         )
 
@@ -296,17 +298,15 @@ class Fleet:
             autonomy=self.ctx.config.text("agents.autonomy"), env=extra_env,
         )
         argv = preset.resolve_binary(argv)
-        env = session_environment(
+        env = preset.environment(
             os.environ,
-            allow=preset.pass_env,
             extra={
-                **preset.set_env,
                 **extra_env,
                 "BOSUN_IDENTITY": f"{role}/{name}",
                 "BOSUN_HOME": str(project_root(self.ctx)),
                 "BOSUN_INCARNATION": str(identity.incarnation),
             },
-            unset=preset.unset_env,
+            also_pass=self.ctx.config.words("agents.pass_env"),
         )
         spec = LaunchSpec(
             role=role,
@@ -364,7 +364,7 @@ class Fleet:
             if live.alive:
                 self.runtime.stop(handle, grace=1.0)
                 live = self.runtime.liveness(handle)
-            self._record_end(session, live, f"spawn failed: {exc.message}", crashed=True)
+            self.record_end(session, live, f"spawn failed: {exc.message}", crashed=True)
             raise
         with self.ctx.store.transaction() as tx:
             tx.run("agent_session_ready", role=role, name=name, incarnation=identity.incarnation)
@@ -400,12 +400,16 @@ class Fleet:
         if previous.live and not live.dead:
             # Record the intent first (as `stop` does): a supervisor that sees the exit
             # finds the session ended on purpose.
-            self._record_end(previous, live, reason)
+            self.record_end(previous, live, reason)
             previous = replace(previous, ended_at=self.ctx.clock.now())
         if not live.dead:
             live = self.runtime.stop(handle, grace=2.0)
+        elif self.ctx.identities.get(role, name).incarnation > previous.incarnation:
+            # a launcher killed before it recorded its session may have left that next
+            # incarnation running under the session's name: it goes too
+            self.runtime.stop(handle, grace=2.0)
         if previous.live:
-            self._record_end(previous, live, reason)
+            self.record_end(previous, live, reason)
         prime = build_prime(self.ctx, role, name)
         how = ended or (previous.end_reason or reason)
         identity = self.ctx.identities.get(role, name)
@@ -454,10 +458,10 @@ class Fleet:
         session, handle = self.require_live(role, name)
         # Record the intent first: a supervisor that sees the process exit then finds the
         # session ended on purpose and does not treat the exit as a crash.
-        self._record_end(session, Liveness(LivenessState.ALIVE), reason)
+        self.record_end(session, Liveness(LivenessState.ALIVE), reason)
         return self.runtime.stop(handle, grace)
 
-    def _record_end(
+    def record_end(
         self, session: AgentSession, live: Liveness, reason: str, *, crashed: bool = False
     ) -> None:
         with self.ctx.store.transaction() as tx:

@@ -1,6 +1,7 @@
 """Settings of agent sessions and the Claude Code integration."""
 
 from bosun.base.config import Setting, declare
+from bosun.runtime.env import patterns_problem
 
 declare(
     Setting(
@@ -25,5 +26,13 @@ declare(
         "anything else asks, shown as waiting), cli (the CLI's own permission mode), full "
         "(the CLI's skip-all-permissions flag)",
         choices=("allowlist", "cli", "full"),
+    ),
+    Setting(
+        "agents.pass_env",
+        "list",
+        [],
+        "more of bosun's environment variables every agent gets (names or globs, e.g. "
+        "GH_TOKEN, AWS_*), added to its preset's pass_env; nothing else is passed on",
+        check=patterns_problem,
     ),
 )

@@ -34,11 +34,28 @@ class AgentView:
     last_seen_age_s: float
     crew: bool
     restarts: int
+    escalation: str | None = None  # why a person must decide (an unread ESCALATION)
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["last_seen"] = iso(self.last_seen)
         return data
+
+
+ESCALATED = "escalated"  # shown instead of the identity's status while a person must decide
+# Statuses that already say where the identity stands (quarantined says more than escalated).
+SETTLED = frozenset({"quarantined", "terminated", "handed_off"})
+
+
+def escalations(fleet: Fleet) -> dict[str, str]:
+    """Identities named by an unread ESCALATION signal, with the latest reason: the
+    supervisor gave up on them (ladder exhausted, revival cap) and a person must decide."""
+    found: dict[str, str] = {}
+    for signal in fleet.ctx.signals.list(unread=True, kind="ESCALATION"):
+        ref = signal.payload.get("identity")
+        if isinstance(ref, str):
+            found[ref] = str(signal.payload.get("reason") or "escalated")
+    return found
 
 
 def context_percent(fleet: Fleet, role: str, name: str) -> float | None:
@@ -74,6 +91,7 @@ def agent_views(fleet: Fleet, *, probe: bool = True) -> list[AgentView]:
     now = ctx.clock.now()
     sessions = {s.ref: s for s in fleet.sessions()}
     hooks = {f"{h.role}/{h.name}": h for h in ctx.hooks.list()}
+    escalated = escalations(fleet)
     views = []
     for identity in ctx.identities.list():
         session = sessions.get(identity.ref)
@@ -88,12 +106,16 @@ def agent_views(fleet: Fleet, *, probe: bool = True) -> list[AgentView]:
                 except Exception:  # noqa: BLE001 - a listing never fails on one agent
                     state = "unknown"
         hook = hooks.get(identity.ref)
+        escalation = escalated.get(identity.ref)
+        status = str(identity.status)
+        if escalation is not None and status not in SETTLED:
+            status = ESCALATED
         views.append(
             AgentView(
                 identity=identity.ref,
                 role=identity.role,
                 name=identity.name,
-                status=str(identity.status),
+                status=status,
                 runtime=identity.runtime,
                 state=state,
                 pid=session.pid if session and session.live else None,
@@ -107,6 +129,7 @@ def agent_views(fleet: Fleet, *, probe: bool = True) -> list[AgentView]:
                 last_seen_age_s=round(now - identity.last_seen, 3),
                 crew=identity.crew,
                 restarts=max(0, identity.incarnation - 1),
+                escalation=escalation,
             )
         )
     return views

@@ -87,6 +87,7 @@ class Guardian:
             return guardian
 
     def start(self) -> None:
+        before = self.ctx.identities.find(ROLE, self.name)
         identity = self.ctx.identities.create(
             ROLE,
             self.name,
@@ -95,7 +96,9 @@ class Guardian:
             host=socket.gethostname(),
             pid=os.getpid(),
         )
-        if identity.status != IdentityStatus.ACTIVE:  # a resumed run: a new incarnation
+        killed = before is not None and before.pid != os.getpid()
+        if identity.status != IdentityStatus.ACTIVE or killed:
+            # a resumed run (also one whose guardian was killed): a new incarnation
             with self.ctx.store.transaction() as tx:
                 self.ctx.identities.new_incarnation(
                     tx, ROLE, self.name, pid=os.getpid(), reason="run resumed"

@@ -56,8 +56,10 @@ class SupervisedAgentHandler(AgentNode):
         # imported on first use, for start-up time: they pull in the fleet, git and the
         # merge queue, which runs without agent nodes never need
         from bosun.chain.guardian import Guardian
+        from bosun.chain.names import node_name
+        from bosun.chain.records import read_spec
         from bosun.chain.spawn import build_spec, start_runner
-        from bosun.chain.supervision import NodeSupervision
+        from bosun.chain.supervision import NodeSupervision, adoptable_runner
 
         ctx = hc.project
         if ctx is None or ctx.paths is None:
@@ -70,6 +72,23 @@ class SupervisedAgentHandler(AgentNode):
         problems = guardian.preflight(hc.graph)
         if problems:
             return failure("preflight: " + "; ".join(problems), FailureClass.STRUCTURAL)
+        orphan = adoptable_runner(hc.rundir.base, node_name(hc.run_id, hc.node.id))
+        if orphan is not None:
+            # the guardian of this run crashed while this node ran; its runner and agent
+            # kept working: supervise them instead of starting a second pair
+            try:
+                spec = read_spec(orphan.spec_file)
+            except BosunError:
+                spec = None
+            if spec is not None:
+                hc.emit(
+                    "agent_runner_adopted",
+                    node_id=hc.node.id,
+                    runner=orphan.runner,
+                    orchestrator=orphan.orchestrator,
+                    pid=orphan.pid,
+                )
+                return NodeSupervision(ctx, guardian, spec, orphan, hc).wait()
         try:
             spec = build_spec(
                 ctx,

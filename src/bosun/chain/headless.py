@@ -15,6 +15,7 @@ usage, exit code, error), written when the session id is known and again at the 
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from bosun.chain.names import expand_prompt
 from bosun.pipeline.handlers.agent import AgentNode
 from bosun.pipeline.outcomes import FailureClass, Outcome, failure
 from bosun.pipeline.stylesheet import model_env, resolve_model
-from bosun.runtime.env import session_environment
+from bosun.pipeline.toolgroups import forget_mark, mark_group
 from bosun.runtime.headless import HeadlessResult, run_headless
 from bosun.runtime.presets import get_preset
 
@@ -135,10 +136,13 @@ class HeadlessAgentHandler(AgentNode):
             "session_id": "",
         }
         atomic_write_json(stage / RECORD, record)
-        env = session_environment(
+        # recorded like a tool's group: a run killed with -9 leaves no CLI writing into its
+        # worktree (the next resume, stop or list of the run kills it)
+        group, marker = mark_group(hc.rundir.base, f"headless-{node.id}-{secrets.token_hex(4)}")
+        env = preset.environment(
             os.environ,
-            extra={**preset.set_env, **hc.env(), **model_env(hc.graph, node)},
-            unset=preset.unset_env,
+            extra={**hc.env(), **model_env(hc.graph, node), **marker},
+            also_pass=config.words("agents.pass_env") if config else (),
         )
 
         def on_session(session_id: str) -> None:
@@ -183,6 +187,8 @@ class HeadlessAgentHandler(AgentNode):
                 result = launch(argv, max(1.0, timeout - result.seconds))
         except BosunError as exc:
             return failure(f"headless agent node: {exc.message}", FailureClass.DETERMINISTIC)
+        finally:
+            forget_mark(group)
         atomic_write_text(stage / "response.md", result.summary.text + "\n")
         outcome = headless_outcome(
             node.id, preset.name, result, read_reported(stage / "stage_status.json")

@@ -60,6 +60,10 @@ class RunnerSpec:
     timeout: float
     attempt: int = 1
     env: dict[str, str] = field(default_factory=dict)
+    # this execution's stamp: every signal between the runner and the guardian carries it,
+    # and each side drops one with another stamp (an earlier execution's, e.g. the "done"
+    # of a runner whose guardian crashed before it read it)
+    execution: str = ""
 
     @property
     def status_path(self) -> Path:

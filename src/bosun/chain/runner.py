@@ -96,7 +96,12 @@ class Runner:
         write_state(self.state_file, self.state)
 
     def _tell_guardian(self, kind: str, payload: dict[str, Any]) -> None:
-        body = {"node": self.spec.node_id, "run_id": self.spec.run_id, **payload}
+        body = {
+            "node": self.spec.node_id,
+            "run_id": self.spec.run_id,
+            "execution": self.spec.execution,
+            **payload,
+        }
         try:
             self.ctx.signals.send(self.guardian, kind, body, sender=self.ref)
         except BosunError as exc:  # a runner started by hand may have no guardian
@@ -180,6 +185,13 @@ class Runner:
         return None
 
     def _on_signal(self, sig: Signal) -> Outcome | None:
+        stamp = sig.payload.get("execution") or ""
+        if sig.sender == self.guardian and stamp != self.spec.execution:
+            self._event(  # meant for another execution of this node
+                "chain.signal_stale",
+                {"signal": sig.id, "type": sig.type, "execution": stamp},
+            )
+            return None
         if sig.sender == self.orch and sig.type == "IMPL_COMPLETE":
             return self._impl_complete()
         if sig.sender == self.orch and sig.type == "MERGE_READY":

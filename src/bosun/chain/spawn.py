@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -143,6 +144,7 @@ def build_spec(
         timeout=node_timeout(ctx, node),
         attempt=attempt,
         env=dict(env or {}),
+        execution=secrets.token_hex(6),
     )
     values = {
         "goal": graph.get("goal"),
@@ -184,8 +186,11 @@ def register_runner(ctx: Context, spec: RunnerSpec) -> None:
 
 def runner_environment(ctx: Context, spec: RunnerSpec) -> dict[str, str]:
     assert ctx.paths is not None
+    # The runner is bosun itself (it spawns the node's agent through the fleet, which
+    # scrubs the agent's environment): it keeps the operator's environment.
     return session_environment(
         os.environ,
+        allow=("*",),
         extra={
             "BOSUN_IDENTITY": f"{RUNNER_ROLE}/{spec.name}",
             "BOSUN_HOME": str(ctx.paths.root),

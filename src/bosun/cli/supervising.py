@@ -76,6 +76,8 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
     # lazy: CLI start-up time
     from bosun.mergequeue.checkouts import checkout_attention
     from bosun.mergequeue.queue import MergeQueue
+    from bosun.mergequeue.review import awaiting_attention
+    from bosun.mergequeue.untested import untested_warning
     from bosun.supervisor.status import build_status  # lazy: CLI start-up time
 
     counts: dict[str, int] = {}
@@ -85,6 +87,9 @@ def fleet_status(ctx: Context) -> dict[str, Any]:
     data = build_status(ctx, merge_queue=counts)
     data["waiting_gates"] = waiting_gates(ctx)
     data["attention"] += checkout_attention(ctx)
+    data["attention"] += awaiting_attention(ctx)
+    # a standing configuration choice, not trouble: shown, but `status --check` ignores it
+    data["warnings"] = [w for w in [untested_warning(ctx)] if w]
     data["attention"] += [
         f"run {g['run_id']} waits for a person at {g['node_id']}: {g.get('question') or '?'}"
         f" ({', '.join(map(str, g.get('choices') or []))}) — answer with"
@@ -144,4 +149,6 @@ def render_status(data: dict[str, Any]) -> str:
     ]
     if data["attention"]:
         lines += ["", *(paint(f"ATTENTION: {line}", "red") for line in data["attention"])]
+    if data.get("warnings"):
+        lines += ["", *(paint(f"WARNING: {line}", "yellow") for line in data["warnings"])]
     return "\n".join(lines)

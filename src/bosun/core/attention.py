@@ -69,7 +69,9 @@ class AttentionConfig:
 class AgentFacts:
     """What is recorded about one identity (all times epoch seconds)."""
 
-    status: str  # identity status: active, stale, crashed, quarantined, terminated, handed_off
+    # identity status: active, stale, crashed, quarantined, terminated, handed_off — or
+    # escalated, as the agent views show an identity a person must decide about
+    status: str
     screen: str  # ready, busy, waiting_input, dead, unknown, not running
     last_activity: float  # the latest heartbeat, event or screen change seen for it
     phase: str | None = None
@@ -105,7 +107,7 @@ def classify(facts: AgentFacts, now: float, config: AttentionConfig) -> Attentio
         return Attention(Level.WAITING, "a prompt waits for an answer")
     if facts.status == "quarantined":
         return Attention(Level.ESCALATED, "quarantined")
-    if facts.escalated:
+    if facts.escalated or facts.status == "escalated":
         return Attention(Level.ESCALATED, "escalated")
     recent = [t for t in facts.restarts if now - t <= config.crash_loop_window]
     if len(recent) >= config.crash_loop_restarts:

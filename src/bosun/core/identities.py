@@ -5,10 +5,17 @@ from __future__ import annotations
 import builtins  # the method `list` shadows the builtin in the class's annotations
 from typing import TYPE_CHECKING, Any
 
-from bosun.base.errors import InvalidInput, NotFound
-from bosun.base.names import check_name, check_text
-from bosun.core.mirrors import mirror_identity
-from bosun.core.records import IDENTITY_TRANSITIONS, Identity, IdentityStatus, check_transition
+from bosun.base.errors import Conflict, InvalidInput, NotFound
+from bosun.base.names import check_name, check_text, split_identity
+from bosun.core.mirrors import mirror_identity, unmirror_identity
+from bosun.core.records import (
+    IDENTITY_TRANSITIONS,
+    Hook,
+    Identity,
+    IdentityStatus,
+    Phase,
+    check_transition,
+)
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -31,6 +38,21 @@ class Identities:
         with self.ctx.store.transaction(write=False) as tx:
             row = tx.one("identity_get", role=check_name(role, "role"), name=check_name(name))
         return Identity.from_row(row) if row else None
+
+    def resolve(self, ref: str, name: str | None = None) -> tuple[str, str]:
+        """`ROLE NAME`, `ROLE/NAME`, or a bare NAME when exactly one identity has it."""
+        if name is not None:
+            return check_name(ref, "role"), check_name(name)
+        if "/" in ref:
+            return split_identity(ref)
+        check_name(ref)
+        matches = [i for i in self.list() if i.name == ref]
+        if not matches:
+            raise NotFound(f"no agent named {ref!r}", "list agents with `bosun agent list`")
+        if len(matches) > 1:
+            refs = ", ".join(i.ref for i in matches)
+            raise InvalidInput(f"{ref!r} is ambiguous: {refs}", "give ROLE/NAME")
+        return matches[0].role, matches[0].name
 
     def exists_in(self, tx: Tx, role: str, name: str) -> bool:
         return tx.one("identity_get", role=role, name=name) is not None
@@ -199,6 +221,28 @@ class Identities:
             {"old": str(current.status), "new": str(status), "reason": reason, **_jsonable(fields)},
         )
         mirror_identity(self.ctx, tx, identity)
+        return identity
+
+    def delete_in(self, tx: Tx, role: str, name: str) -> Identity:
+        """Forget ROLE/NAME and its hook; refused while its hook holds unfinished work.
+        (Sessions are the fleet's to check: see agents/forget.py.) Its events stay."""
+        identity = self.check_deletable_in(tx, role, name)
+        tx.run("hook_delete", role=role, name=name)
+        tx.run("identity_delete", role=role, name=name)
+        tx.emit("identity.deleted", identity.ref, {"incarnation": identity.incarnation})
+        unmirror_identity(self.ctx, tx, role, name)
+        return identity
+
+    def check_deletable_in(self, tx: Tx, role: str, name: str) -> Identity:
+        """The identity, when its hook holds no unfinished work (Conflict otherwise)."""
+        identity = self.get_in(tx, role, name)
+        row = tx.one("hook_get", role=role, name=name)
+        hook = Hook.from_row(row) if row is not None else None
+        if hook is not None and hook.phase not in (Phase.RELEASED, Phase.MERGED):
+            raise Conflict(
+                f"{identity.ref} holds work {hook.work_id} at {hook.phase}",
+                f"finish it, or release it first: `bosun hook release {role} {name}`",
+            )
         return identity
 
     def mark_crashed(self, role: str, name: str, reason: str | None = None) -> Identity:

@@ -30,6 +30,20 @@ def mirror_identity(ctx: Context, tx: Tx, identity: Identity) -> None:
     tx.after_commit(lambda: write_if_newer(path, data, stamp))
 
 
+def unmirror_identity(ctx: Context, tx: Tx, role: str, name: str) -> None:
+    """Remove a deleted identity's mirror (and its hook's) once the deletion commits."""
+    if ctx.paths is None or not ctx.config.flag("mirrors.enabled"):
+        return
+    stale = (ctx.paths.identity_mirror(role, name), ctx.paths.hook_mirror(role, name))
+    stamp = tx.now
+
+    def remove() -> None:
+        for path in stale:
+            write_if_newer(path, None, stamp)
+
+    tx.after_commit(remove)
+
+
 def mirror_hook(ctx: Context, tx: Tx, role: str, name: str, hook: Hook | None) -> None:
     if ctx.paths is None or not ctx.config.flag("mirrors.enabled"):
         return

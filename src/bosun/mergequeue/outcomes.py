@@ -275,3 +275,45 @@ def requeue(tx: Tx, request: MergeRequest, reason: str) -> MergeRequest:
         candidate=None,
         base=None,
     )
+
+
+def rejection_instructions(request: MergeRequest, reason: str, by: str) -> str:
+    return (
+        f"A reviewer ({by}) did not approve {request.branch} for {request.target} "
+        f"(merge request {request.id}): {reason}\n"
+        "Address the review on your branch, commit, then signal MERGE_READY again "
+        f"(`bosun signal send {QUEUE_IDENTITY} MERGE_READY`)."
+    )
+
+
+def settle_rejected(
+    ctx: Context, tx: Tx, request: MergeRequest, reason: str, by: str
+) -> MergeRequest:
+    """A reviewer said no: the work goes back to its owner with the reason, like a red gate."""
+    notes = _hand_back(ctx, tx, request, rejection_instructions(request, reason, by))
+    notes += _notes(walk_work(ctx, tx, request.work_id, WorkStatus.IN_PROGRESS, "rejected"))
+    notes += _notes(
+        _notify(
+            ctx,
+            tx,
+            request,
+            "MERGE_FAILED",
+            {
+                "request": request.id,
+                "branch": request.branch,
+                "target": request.target,
+                "reason": f"rejected: {reason}",
+                "by": by,
+                "work_id": request.work_id,
+            },
+        )
+    )
+    return transition(
+        tx,
+        request,
+        R.REJECTED,
+        "merge.rejected",
+        {"by": by, "notes": notes},
+        reason=f"rejected by {by}: {reason}",
+        detail={**request.detail, "rejection": {"by": by, "reason": reason}},
+    )

@@ -26,6 +26,7 @@ from bosun.mergequeue.outcomes import load, requeue, settle_conflict, settle_fai
 from bosun.mergequeue.queue import MergeQueue, ensure_queue_identity, repo_git
 from bosun.mergequeue.records import MergeRequest, RequestStatus
 from bosun.mergequeue.scratch import Chain, Link, Scratch
+from bosun.mergequeue.untested import has_gates, record_untested_landing
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -45,6 +46,7 @@ class ProcessReport:
     requeued: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     direct_commits: list[str] = field(default_factory=list)  # on the target, not by the queue
+    untested: bool = False  # something landed with no gates configured
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -271,6 +273,7 @@ class Processor:
 
     def _land(self, chain: Chain, start: int, end: int, result: GateResult, batch_id: str) -> bool:
         links = chain.links[start:end]
+        untested = not has_gates(self.ctx)
         ok = land(
             self.ctx,
             self.repo,
@@ -281,10 +284,14 @@ class Processor:
                 "batch": batch_id,
                 "gate_seconds": round(result.seconds, 3),
                 "flaky": list(result.flaky),
+                "untested": untested,
             },
         )
         if ok:
             self.report.merged += [lk.request.id for lk in links]
+        if ok and untested:
+            self.report.untested = True
+            record_untested_landing(self.ctx, self.target, [lk.request.id for lk in links])
         return ok
 
     def _settle_red(self, chain: Chain, result: GateResult, batch_id: str) -> list[MergeRequest]:

@@ -5,14 +5,25 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING
 
-from bosun.base.errors import Conflict, InvalidInput, NotAProject, NotFound, OperationFailed
+from bosun.base.errors import (
+    Conflict,
+    InvalidInput,
+    NotAProject,
+    NotFound,
+    OperationFailed,
+)
 from bosun.base.ids import short_id
 from bosun.base.names import split_identity
 from bosun.core.records import WorkStatus
 from bosun.gitops.branches import local_branch, main_branch
 from bosun.gitops.git import Git, is_repository
 from bosun.mergequeue.outcomes import load, transition, walk_work
-from bosun.mergequeue.records import QUEUE_IDENTITY, MergeRequest, RequestStatus
+from bosun.mergequeue.records import (
+    ACTIVE,
+    QUEUE_IDENTITY,
+    MergeRequest,
+    RequestStatus,
+)
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -53,6 +64,7 @@ class MergeQueue:
         by: str | None = None,
     ) -> tuple[MergeRequest, bool]:
         """Queue `branch` for `target`; the same branch again returns the active request.
+        Under `merge_queue.require_approval` the request waits in `awaiting_approval`.
         Returns (request, created)."""
         git = repo_git(self.ctx)
         target = target or main_branch(git, self.ctx.config)
@@ -62,6 +74,7 @@ class MergeQueue:
             raise InvalidInput(f"cannot merge {branch} into itself", "give another branch")
         if identity is not None:
             self.ctx.identities.get(*split_identity(identity))
+        status = self._first_status()
         with self.ctx.store.transaction() as tx:
             if work_id is not None:
                 self.ctx.work.get_in(tx, work_id)
@@ -82,6 +95,7 @@ class MergeQueue:
                     work_id=work_id,
                     head=head,
                     enqueued_by=by,
+                    status=str(status),
                 ):
                     break
                 row = tx.one("mq_active_for_branch", branch=branch, target=target)
@@ -102,10 +116,17 @@ class MergeQueue:
                     "work_id": work_id,
                     "head": head,
                     "by": by,
+                    "status": str(status),
                     "note": note,
                 },
             )
             return request, True
+
+    def _first_status(self) -> RequestStatus:
+        """Where a new or retried request starts: held for review, or straight in line."""
+        if self.ctx.config.flag("merge_queue.require_approval"):
+            return R.AWAITING_APPROVAL
+        return R.QUEUED
 
     def get(self, request_id: str) -> MergeRequest:
         with self.ctx.store.transaction(write=False) as tx:
@@ -148,11 +169,12 @@ class MergeQueue:
             )
 
     def retry(self, request_id: str, by: str | None = None) -> MergeRequest:
-        """Queue a conflicted, failed or cancelled request again (the branch may have moved)."""
+        """Queue a conflicted, failed, cancelled or rejected request again (the branch may
+        have moved); under `require_approval` it waits for a new approval."""
         git = repo_git(self.ctx)
         request = self.get(request_id)
         head = git.rev(f"refs/heads/{request.branch}")
-        if request.status in (R.QUEUED, R.TESTING):
+        if request.status in ACTIVE:
             return request
         if head is None:
             raise NotFound(
@@ -170,7 +192,7 @@ class MergeQueue:
             return transition(
                 tx,
                 request,
-                R.QUEUED,
+                self._first_status(),
                 "merge.retried",
                 {"by": by},
                 reason=f"retried by {by or 'a user'}",
@@ -179,6 +201,7 @@ class MergeQueue:
                 candidate=None,
                 base=None,
                 landed=None,
+                detail={k: v for k, v in request.detail.items() if k != "approval"},
             )
 
     def _get_in(self, tx: Tx, request_id: str) -> MergeRequest:

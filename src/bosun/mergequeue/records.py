@@ -14,25 +14,32 @@ QUEUE_IDENTITY = "refinery/merge-queue"
 
 
 class RequestStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # `require_approval`: held until `bosun mr approve`
     QUEUED = "queued"
     TESTING = "testing"
     MERGED = "merged"
     CONFLICT = "conflict"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    REJECTED = "rejected"  # `bosun mr reject`: handed back to its owner with the reason
 
 
 R = RequestStatus
 TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    R.AWAITING_APPROVAL: frozenset({R.QUEUED, R.REJECTED, R.CANCELLED}),
     R.QUEUED: frozenset({R.TESTING, R.CANCELLED}),
     # back to queued: not tested (bisection leftovers, target moved, processor crashed)
     R.TESTING: frozenset({R.QUEUED, R.MERGED, R.CONFLICT, R.FAILED}),
-    R.CONFLICT: frozenset({R.QUEUED}),
-    R.FAILED: frozenset({R.QUEUED}),
-    R.CANCELLED: frozenset({R.QUEUED}),
+    # retry: queued again, or awaiting approval again under `require_approval`
+    R.CONFLICT: frozenset({R.QUEUED, R.AWAITING_APPROVAL}),
+    R.FAILED: frozenset({R.QUEUED, R.AWAITING_APPROVAL}),
+    R.CANCELLED: frozenset({R.QUEUED, R.AWAITING_APPROVAL}),
+    R.REJECTED: frozenset({R.QUEUED, R.AWAITING_APPROVAL}),
     R.MERGED: frozenset(),
 }
-FINISHED = frozenset({R.MERGED, R.CONFLICT, R.FAILED, R.CANCELLED})
+FINISHED = frozenset({R.MERGED, R.CONFLICT, R.FAILED, R.CANCELLED, R.REJECTED})
+# A branch has at most one request in these (the store's unique index says the same).
+ACTIVE = frozenset({R.AWAITING_APPROVAL, R.QUEUED, R.TESTING})
 
 
 def check_request_transition(request_id: str, old: RequestStatus, new: RequestStatus) -> None:
@@ -65,6 +72,13 @@ class MergeRequest:
     attempts: int = 0
     enqueued_by: str | None = None
     finished_at: float | None = None
+
+    @property
+    def approved_head(self) -> str | None:
+        """The commit a reviewer approved (`bosun mr approve`): exactly what may land."""
+        approval = self.detail.get("approval")
+        head = approval.get("head") if isinstance(approval, dict) else None
+        return str(head) if head else None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> MergeRequest:

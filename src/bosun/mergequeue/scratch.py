@@ -128,6 +128,13 @@ class Scratch:
             if head is None:
                 chain.broken.append((request, f"branch {request.branch} does not exist"))
                 continue
+            if request.approved_head:  # reviewed: exactly the approved commit, not a later one
+                head = self.repo.rev(request.approved_head)
+                if head is None:
+                    chain.broken.append(
+                        (request, f"approved commit {request.approved_head} does not exist")
+                    )
+                    continue
             try:
                 result = self._rebase(head, chain.tip(len(chain.links)))
             except GitError as exc:

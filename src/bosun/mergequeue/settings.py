@@ -71,6 +71,13 @@ declare(
         "push the target to this remote after each landing; empty = no push",
     ),
     Setting(
+        "merge_queue.require_approval",
+        "bool",
+        False,
+        "hold each new request in awaiting_approval until a person runs `bosun mr approve ID`; "
+        "exactly the approved commit lands",
+    ),
+    Setting(
         "merge_queue.lease_ttl",
         "duration",
         60.0,

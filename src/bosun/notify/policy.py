@@ -3,7 +3,10 @@
 `alert_for(event)` names the events that need a person:
 
 waiting      `claude.notification` of a permission prompt, a question (elicitation) or an
-             agent idle at its prompt waiting for input; `human_question` (a human gate)
+             agent idle at its prompt waiting for input; any CLI the supervisor finds waiting
+             at a prompt (`supervisor.recovery_started` for the `waiting` condition);
+             `run.waiting` (a pipeline's human gate); a merge request held for approval
+             (`merge.enqueued` with status `awaiting_approval`)
 escalated    `supervisor.escalated`, `trigger.escalated`, an ESCALATION signal
 quarantined  `supervisor.quarantined`
 dead_letter  `trigger.dead` (a trigger job used up its attempts)
@@ -59,9 +62,22 @@ def alert_for(event: Event) -> Alert | None:
             return None
         message = str(data.get("message", "")) or ntype.replace("_", " ")
         return make("waiting", f"{event.subject} waits: {message}", f"waiting:{ntype}")
-    if kind == "human_question":
-        question = str(data.get("question", "a human gate"))
-        return make("waiting", f"{event.subject} asks: {question}", f"gate:{data.get('node_id')}")
+    if kind == "run.waiting" and data.get("node_id"):
+        node, question = data.get("node_id"), str(data.get("question") or "a human gate")
+        key = f"gate:{node}:{data.get('asked_at')}"
+        return make("waiting", f"run {event.subject} asks at {node}: {question}", key)
+    if kind == "supervisor.recovery_started" and data.get("condition") == "waiting":
+        summary = f"{event.subject} waits at a prompt: see `bosun agent answer`"
+        return make("waiting", summary, f"prompt:{data.get('attempt')}")
+    if kind == "merge.enqueued" and data.get("status") == "awaiting_approval":
+        identity = str(data.get("identity") or event.subject)
+        summary = (
+            f"merge request {event.subject} ({data.get('branch')}) awaits approval: "
+            f"`bosun mr diff {event.subject}`, `bosun mr approve {event.subject}`"
+        )
+        return Alert(
+            "waiting", identity, summary, f"review:{event.subject}", _event_json(event), event.ts
+        )
     if kind in ("supervisor.escalated", "trigger.escalated"):
         why = str(data.get("reason", "")) or "escalated"
         return make("escalated", f"{event.subject} escalated: {why}", f"{kind}:{why}")

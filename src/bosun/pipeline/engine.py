@@ -22,6 +22,7 @@ from bosun.pipeline.outcomes import FailureClass, Outcome
 from bosun.pipeline.recorder import Recorder
 from bosun.pipeline.retry import RestartAction, decide_loop_restart, restart_signature
 from bosun.pipeline.rundir import FinalRecord, FinalStatus, RunDir
+from bosun.pipeline.stall import StallWatchdog
 from bosun.pipeline.state import RunState
 from bosun.pipeline.toolgroups import kill_recorded_groups
 
@@ -60,28 +61,27 @@ class Engine:
         self.keep_worktree = keep_worktree
         self.cancel = cancel or CancelToken()
         self.recorder = Recorder(rundir, env.project)
-        self.executor = NodeExecutor(env, self._emit)
         self.ctx = RunContext(state.context)
-        self._last_progress = env.clock.monotonic()
-        self._paused = 0
         self.final: FinalRecord | None = None
         raw_stall = env.graph.get("stall_timeout") or env.settings.get("stall_timeout", 600.0)
         try:
             self.stall_timeout = parse_duration(raw_stall, "stall_timeout")
         except InvalidInput:
             self.stall_timeout = float(env.settings.get("stall_timeout", 600.0))
+        self.watchdog = StallWatchdog(self.stall_timeout, env.clock)
+        self.executor = NodeExecutor(env, self._emit, self.watchdog.progress)
 
     # -- events ------------------------------------------------------------------------
     def _emit(self, name: str, /, **data: object) -> None:
-        self._last_progress = self.env.clock.monotonic()
+        self.watchdog.progress(f"event:{name}")
         self.recorder.event(name, **data)
         if name == "human_question":
-            self._paused += 1
+            self.watchdog.pause()
             self.state.waiting_gate = {**data, "asked_at": iso(self.env.clock.now())}
             self._checkpoint()
             self.recorder.waiting(self.state.waiting_gate)
         elif name == "human_answered":
-            self._paused = max(0, self._paused - 1)
+            self.watchdog.resume()
             self.state.waiting_gate = None
             self._checkpoint()
             self.recorder.waiting(None)
@@ -115,13 +115,15 @@ class Engine:
     def _watchdog(self, stop: threading.Event) -> None:
         interval = max(0.02, min(5.0, self.stall_timeout / 4))
         while not stop.wait(interval):
-            if self._paused:
-                self._last_progress = self.env.clock.monotonic()
-                continue
-            idle = self.env.clock.monotonic() - self._last_progress
-            if idle > self.stall_timeout and not self.cancel.cancelled:
-                self.recorder.event("stall_watchdog_timeout", idle_s=round(idle, 3))
-                self.cancel.cancel(f"stall watchdog: no progress for {idle:.1f}s")
+            idle = self.watchdog.stalled()
+            if idle is not None and not self.cancel.cancelled:
+                last = self.watchdog.last_source
+                self.recorder.event(
+                    "stall_watchdog_timeout", idle_s=round(idle, 3), last_progress=last
+                )
+                self.cancel.cancel(
+                    f"stall watchdog: no progress for {idle:.1f}s (last progress: {last})"
+                )
 
     def _check_cancel(self, node: str) -> None:
         if self.cancel.cancelled:
@@ -133,6 +135,10 @@ class Engine:
         graph, state = self.env.graph, self.state
         max_visits = _graph_int(self.env, "max_node_visits", "max_node_visits", 0)
         while True:
+            if state.route_pending:  # resumed between a stage's two checkpoints
+                done = graph.nodes[state.current_node]
+                self._routed(done, Outcome.from_json(state.last_outcomes[done.id]))
+                continue
             next_node = state.next_node
             self._check_cancel(state.current_node)
             if next_node is None:
@@ -165,9 +171,14 @@ class Engine:
             )
             self._record(node, outcome, attempts)
             self._check_cancel(node_id)  # a canceled stage is not recorded as completed
+            state.route_pending = True
             self._checkpoint()  # §3.2 step 5: saved before the next edge is chosen
-            state.next_node = self._route(node, outcome)
-            self._checkpoint()
+            self._routed(node, outcome)
+
+    def _routed(self, node: Node, outcome: Outcome) -> None:
+        self.state.next_node = self._route(node, outcome)
+        self.state.route_pending = False
+        self._checkpoint()
 
     def _branch_runner(
         self, fan: str

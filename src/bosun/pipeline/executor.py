@@ -19,7 +19,9 @@ from bosun.pipeline.handlers.base import (
     CancelToken,
     Emit,
     HandlerContext,
+    Progress,
     RunContext,
+    no_progress,
 )
 from bosun.pipeline.handlers.registry import HandlerRegistry
 from bosun.pipeline.nodetypes import NodeType
@@ -70,9 +72,10 @@ def apply_outcome(ctx: RunContext, node: Node, outcome: Outcome) -> None:
 
 
 class NodeExecutor:
-    def __init__(self, env: RunEnv, emit: Emit) -> None:
+    def __init__(self, env: RunEnv, emit: Emit, progress: Progress = no_progress) -> None:
         self.env = env
         self.emit = emit
+        self.progress = progress
 
     def execute(
         self,
@@ -112,6 +115,7 @@ class NodeExecutor:
                 run_branch=run_branch,
                 merge_branch=merge_branch,
                 emit=self.emit,
+                progress=self.progress,
             )
             try:
                 outcome = handler.run(hc)

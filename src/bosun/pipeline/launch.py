@@ -140,7 +140,9 @@ def resolved_models(graph: Graph) -> dict[str, dict[str, str]]:
     }
 
 
-def _env(opts: RunOptions, run_id: str, graph: Graph, git: GitRun | None) -> RunEnv:
+def _env(
+    opts: RunOptions, run_id: str, graph: Graph, git: GitRun | None, branch_prefix: str
+) -> RunEnv:
     cancel = opts.cancel
 
     def interruptible_sleep(seconds: float) -> None:
@@ -158,7 +160,7 @@ def _env(opts: RunOptions, run_id: str, graph: Graph, git: GitRun | None) -> Run
         settings,
         opts.project,
         git,
-        str(settings["run_branch_prefix"]),
+        branch_prefix,
     )
 
 
@@ -188,6 +190,9 @@ def start_run(
         started = iso(opts.clock.now())
         atomic_write_text(rundir.pid_file, f"{os.getpid()}\n")
         graph_file = graph_path.expanduser().absolute()
+        # recorded: a resume names its branches as the start did, whatever the setting
+        # says by then
+        prefix = str(opts.settings()["run_branch_prefix"])
         atomic_write_json(
             rundir.manifest,
             {
@@ -197,6 +202,7 @@ def start_run(
                 "workspace": str(opts.workspace.absolute()),
                 "started_at": started,
                 "pid": os.getpid(),
+                "run_branch_prefix": prefix,
             },
         )
         try:
@@ -230,7 +236,7 @@ def start_run(
             if not report.ok:
                 _early_final(rundir, opts.project, report.failure, started, opts.clock)
                 raise RunRefused(report.failure, "fix llm_provider/llm_model or the catalog")
-            git, worktree, workdir = _git_setup(opts, rundir, run_id)
+            git, worktree, workdir = _git_setup(opts, rundir, run_id, prefix)
             state = RunState(
                 run_id=run_id,
                 next_node=graph.start_nodes[0].id,
@@ -251,7 +257,7 @@ def start_run(
             _early_final(rundir, opts.project, reason, started, opts.clock)
             raise
         engine = Engine(
-            _env(opts, run_id, graph, git),
+            _env(opts, run_id, graph, git, prefix),
             rundir,
             state,
             workdir,
@@ -263,14 +269,14 @@ def start_run(
 
 
 def _git_setup(
-    opts: RunOptions, rundir: RunDir, run_id: str
+    opts: RunOptions, rundir: RunDir, run_id: str, prefix: str
 ) -> tuple[GitRun | None, Path | None, Path]:
     workspace = opts.workspace.absolute()
     repo = repo_root(workspace) if opts.use_git else None
     if repo is None:
         return None, None, workspace
     git = GitRun(repo)
-    branch = run_branch(str(opts.settings()["run_branch_prefix"]), run_id)
+    branch = run_branch(prefix, run_id)
     git.add_worktree(branch, rundir.worktree, "HEAD")
     atomic_write_json(
         rundir.base / "git.json",
@@ -362,8 +368,9 @@ def resume_run(logs_root: Path, opts: RunOptions) -> FinalRecord:
             reason = f"resume: {type(exc).__name__}: {exc}"
             _early_final(base, opts.project, reason, started, opts.clock)
             raise
+        prefix = recorded_branch_prefix(base, manifest) or str(opts.settings()["run_branch_prefix"])
         engine = Engine(
-            _env(opts, base.run_id, graph, git),
+            _env(opts, base.run_id, graph, git, prefix),
             rundir,
             state,
             workdir,
@@ -372,6 +379,20 @@ def resume_run(logs_root: Path, opts: RunOptions) -> FinalRecord:
             worktree,
         )
         return engine.run(resumed=True)
+
+
+def recorded_branch_prefix(base: RunDir, manifest: dict[str, Any]) -> str:
+    """The branch prefix the run started with: the manifest's record, else (a run started
+    before bosun recorded it) what its run branch in git.json shows; "" when neither says."""
+    recorded = manifest.get("run_branch_prefix")
+    if isinstance(recorded, str) and recorded.strip():
+        return recorded
+    try:
+        branch = str(json.loads((base.base / "git.json").read_text())["branch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    suffix = f"/{base.run_id}"
+    return branch[: -len(suffix)] if branch.endswith(suffix) else ""
 
 
 def _git_resume(

@@ -158,12 +158,26 @@ def list_runs(
         )
         if info["status"] == "unknown" and row.get("status"):
             info["status"] = "dead" if row["status"] in ("starting", "running") else row["status"]
+        if info["status"] not in ("running", "starting", "missing"):
+            reap_orphan_tools(base, str(info["run_id"]))
         info["run_id"] = row.get("run_id") or info["run_id"]
         info.pop("final", None)
         info.pop("last_event", None)
         result.append(info)
     result.sort(key=lambda r: (r.get("started_at") or "~", r["run_id"]), reverse=True)
     return result[:limit]
+
+
+def reap_orphan_tools(base: Path, run_id: str) -> list[int]:
+    """Kill the tool groups a run that no process owns left behind (kill -9 of the run):
+    `run list`, `run stop` and `run resume` each do it, so no tool keeps writing into the
+    run's worktree. A run whose lock is held is left alone."""
+    if not (base / "tool_groups").is_dir() or is_locked(base / "run.lock"):
+        return []
+    killed = kill_recorded_groups(base)
+    if killed:
+        RunDir(base.absolute(), run_id).event("orphan_tools_killed", pgids=killed)
+    return killed
 
 
 def find_run(run_id: str, runs_dir: Path, project: Context | None = None) -> Path:
@@ -193,7 +207,7 @@ def stop_run(
     if read_final(base) is not None:
         return {"run_id": run_id, "stopped": False, "reason": "already finished"}
     if pid is None or not pid_alive(pid):
-        kill_recorded_groups(base)  # what a killed run left behind
+        reap_orphan_tools(base, run_id)  # what a killed run left behind
         _final_canceled(base, run_id, manifest, f"{reason}: its process was gone", project)
         return {"run_id": run_id, "pid": pid, "stopped": True, "killed": False, "dead": True}
     if not is_bosun_run(pid, base, run_id):

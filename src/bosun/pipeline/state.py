@@ -35,6 +35,10 @@ class RunState:
     # the human gate the run waits at: {node_id, question, choices, keys, default, timeout,
     # asked_at}; None when it waits for nobody
     waiting_gate: dict[str, Any] | None = None
+    # True between the two checkpoints of a stage: `current_node` completed (its outcome is
+    # in `last_outcomes`) and its next edge is not chosen yet. A resume then routes from
+    # the recorded outcome instead of running the stage again.
+    route_pending: bool = False
 
     def outcomes(self) -> dict[str, Outcome]:
         return {k: Outcome.from_json(v) for k, v in self.last_outcomes.items()}

@@ -7,6 +7,10 @@ Each member carries `BOSUN_TOOL_GROUP=<that file>` in its environment — the po
 evidence `kill_recorded_groups` needs before it signals a group (a recycled group id is left
 alone). Resume, stop and the end of every run kill the recorded groups and wait for them, so
 no orphaned tool writes into a worktree that someone else now owns.
+
+A stage process another module starts in its own group (the headless agent CLI) is recorded
+with `mark_group` as `m-<label>` before it starts; its group is the one whose members carry
+that record as their marker.
 """
 
 from __future__ import annotations
@@ -105,6 +109,37 @@ def kill_group(pgid: int, record: Path, timeout: float = 10.0) -> bool:
     return not members
 
 
+def mark_group(base: Path, label: str) -> tuple[Path, dict[str, str]]:
+    """A record for a stage process someone else starts in its own group (a headless agent
+    CLI): the caller puts the returned environment into the process's and calls
+    `forget_mark` when it ended. The record exists before the process does; its group is
+    found by the marker in its members' environment."""
+    folder = groups_dir(base)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = folder / f"m-{label}"
+    record.write_text("marked\n")
+    return record, {MARKER: str(record)}
+
+
+def forget_mark(record: Path) -> None:
+    record.unlink(missing_ok=True)
+
+
+def _marked_groups(record: Path) -> set[int]:
+    """The process groups of the live processes that carry `record` as their marker."""
+    groups = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or not _ours(int(entry.name), record):
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[0] != "Z":
+            groups.add(int(fields[2]))
+    return groups
+
+
 def kill_recorded_groups(base: Path) -> list[int]:
     """Kill every tool group recorded under `base` (and wait); return the ids killed."""
     folder = groups_dir(base)
@@ -112,9 +147,11 @@ def kill_recorded_groups(base: Path) -> list[int]:
     if not folder.is_dir():
         return killed
     for record in sorted(folder.iterdir()):
-        if not record.name.isdigit():
-            continue
-        if kill_group(int(record.name), record):
+        if record.name.startswith("m-"):
+            for pgid in sorted(_marked_groups(record)):
+                if pgid != os.getpgrp() and kill_group(pgid, record):
+                    killed.append(pgid)
+        elif record.name.isdigit() and kill_group(int(record.name), record):
             killed.append(int(record.name))
         record.unlink(missing_ok=True)
     return killed

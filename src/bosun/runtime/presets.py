@@ -17,12 +17,13 @@ import shutil
 import string
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bosun.base.errors import ConfigError, NotFound, RuntimeFailure
+from bosun.runtime.env import patterns_problem, session_environment
 from bosun.runtime.preset_schema import schema_of, setting, validate
 from bosun.runtime.screen import ScreenPatterns
 
@@ -82,8 +83,9 @@ class Preset:
     config_file_fallback: bool = setting("bool", False)
     trust: str = setting("str", "none", choices=("claude_json", "codex_config", "screen", "none"))
     unset_env: tuple[str, ...] = setting("words", ())
-    # glob patterns of bosun's environment variables the session gets (besides BASE_ENV)
-    pass_env: tuple[str, ...] = setting("words", ("*",))
+    # glob patterns of bosun's environment variables the session gets besides BASE_ENV
+    # (runtime/env.py): the CLI's API key, base URL and config variables; nothing else
+    pass_env: tuple[str, ...] = setting("words", ())
     # autonomy (agents.autonomy): the flags for "allowlist" and "full"; "cli" adds none
     allowlist_args: tuple[str, ...] = setting("words", (), placeholders=True)
     full_access_args: tuple[str, ...] = setting("words", (), placeholders=True)
@@ -183,6 +185,22 @@ class Preset:
         words += self.headless_prompt_args
         values = self._values(resume_id, prompt, None, cwd, model, reasoning_effort)
         return [word.format_map(values) for word in words]
+
+    def environment(
+        self,
+        base: Mapping[str, str],
+        extra: Mapping[str, str] | None = None,
+        also_pass: Iterable[str] = (),
+    ) -> dict[str, str]:
+        """The complete environment of a session of this preset: `base` (bosun's own)
+        kept to BASE_ENV, `pass_env` and `also_pass` (the project's `agents.pass_env`),
+        without `unset_env`; then `set_env` and `extra` (what bosun sets) on top."""
+        return session_environment(
+            base,
+            extra={**self.set_env, **(extra or {})},
+            unset=self.unset_env,
+            allow=(*self.pass_env, *also_pass),
+        )
 
     def autonomy_args(self, autonomy: str) -> tuple[str, ...]:
         """The permission flags for an autonomy level (allowlist, full; cli adds none)."""
@@ -294,6 +312,12 @@ def _build(name: str, raw: dict[str, Any], source: str) -> Preset:
                         f"{source}: field `{key}` uses unknown placeholder {{{field_name}}}",
                         "placeholders: " + ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS)),
                     )
+    problem = patterns_problem(data.get("pass_env", ()))
+    if problem:
+        raise ConfigError(
+            f"{source}: field `pass_env`: {problem}",
+            'name variables or globs, e.g. pass_env = ["OPENAI_API_KEY", "OPENAI_*"]',
+        )
     screen = ScreenPatterns(**data.pop("screen", {}))
     return Preset(screen=screen, source=source, **data)
 

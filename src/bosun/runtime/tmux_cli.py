@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from bosun.base.errors import RuntimeFailure
-from bosun.runtime.env import NESTED_SESSION_VARS
+from bosun.runtime.env import session_environment
 
 INSTALL_HINT = (
     "install tmux: `sudo apt-get install -y tmux` (Debian/Ubuntu), `sudo dnf install tmux` "
@@ -40,8 +40,10 @@ class TargetGone(RuntimeFailure):
 
 
 def client_environment() -> dict[str, str]:
-    """The tmux client's (and so a new server's) environment, without nested-session vars."""
-    return {k: v for k, v in os.environ.items() if k not in NESTED_SESSION_VARS}
+    """The tmux client's environment, and so a new server's global environment: only the
+    session basics (BASE_ENV) and TMUX_TMPDIR. An agent can read the server's environment
+    (`tmux show-environment -g`), so the operator's secrets must not reach it either."""
+    return session_environment(os.environ, allow=("TMUX_TMPDIR",))
 
 
 class Tmux:

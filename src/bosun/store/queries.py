@@ -88,6 +88,7 @@ register(
         "AND ts >= :since ORDER BY id LIMIT :limit",
         # identities
         "identity_get": "SELECT * FROM identities WHERE role = :role AND name = :name",
+        "identity_delete": "DELETE FROM identities WHERE role = :role AND name = :name",
         "identity_insert": "INSERT INTO identities (role, name, status, session_id, incarnation, "
         "runtime, worktree, initiative, host, pid, crew, created_at, updated_at, last_seen) "
         "VALUES (:role, :name, 'active', :session_id, 1, :runtime, :worktree, :initiative, "

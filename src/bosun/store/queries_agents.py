@@ -17,6 +17,8 @@ register(
         "agent_session_end": "UPDATE agent_sessions SET ended_at = :now, exit_code = :exit_code, "
         "end_reason = :end_reason WHERE role = :role AND name = :name "
         "AND incarnation = :incarnation AND ended_at IS NULL",
+        "agent_session_delete_all": "DELETE FROM agent_sessions WHERE role = :role "
+        "AND name = :name",
         "agent_session_history": "SELECT * FROM agent_sessions WHERE role = :role AND "
         "name = :name ORDER BY incarnation",
         "agent_session_adopt_host": "UPDATE agent_sessions SET host = :new_host "

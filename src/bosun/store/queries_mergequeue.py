@@ -15,13 +15,13 @@ register(
     {
         "mq_insert": "INSERT INTO merge_requests (id, branch, target, identity, work_id, status, "
         "detail, head, enqueued_by, created_at, updated_at) VALUES (:id, :branch, :target, "
-        ":identity, :work_id, 'queued', '{}', :head, :enqueued_by, :now, :now) "
+        ":identity, :work_id, :status, '{}', :head, :enqueued_by, :now, :now) "
         "ON CONFLICT DO NOTHING",
         "mq_get": "SELECT * FROM merge_requests WHERE id = :id",
         "mq_active_for_branch": "SELECT * FROM merge_requests WHERE branch = :branch "
-        "AND target = :target AND status IN ('queued', 'testing')",
+        "AND target = :target AND status IN ('awaiting_approval', 'queued', 'testing')",
         "mq_list": "SELECT * FROM merge_requests WHERE (:all = 1 OR status IN "
-        "('queued', 'testing', 'conflict', 'failed')) "
+        "('awaiting_approval', 'queued', 'testing', 'conflict', 'failed', 'rejected')) "
         "AND (CAST(:target AS TEXT) IS NULL OR target = :target) "
         "ORDER BY seq",
         "mq_in_status": "SELECT * FROM merge_requests WHERE target = :target "

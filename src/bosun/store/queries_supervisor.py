@@ -67,6 +67,8 @@ register(
         "nudge_last_patrol": "SELECT MAX(COALESCE(delivered_at, created_at)) AS at "
         "FROM patrol_nudges WHERE role = :role AND name = :name "
         "AND (delivered = 1 OR response = 'undelivered')",
+        "nudge_count_since": "SELECT COUNT(*) AS n FROM patrol_nudges WHERE role = :role "
+        "AND name = :name AND delivered = 1 AND delivered_at > :since",
         "nudges_awaiting_response": "SELECT * FROM patrol_nudges WHERE delivered = 1 "
         "AND response = 'pending' ORDER BY delivered_at, id",
         "nudges_undelivered": "SELECT * FROM patrol_nudges WHERE delivered = 0 "

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bosun.agents.sessions import emit_ended, end_session
+from bosun.agents.sessions import current_session, emit_ended, end_session
 from bosun.base.errors import BosunError
 from bosun.core.records import IdentityStatus, Phase, WorkStatus
 from bosun.runtime.protocol import Liveness
@@ -74,7 +74,7 @@ class Supervisor:
             max(min(detect.stall_after, detect.waiting_after) / 10, settings.tick_interval), 15.0
         )
         self.observer = Observer(fleet, look_interval=look)
-        self.recovery = Recovery(ctx, fleet, settings)
+        self.recovery = Recovery(ctx, fleet, settings, self.observer)
         self.resume = ResumeQueue(ctx, settings.resume)
         self.patrol = Patrol(ctx, fleet, settings, self.observer)
         self.last_tick: float | None = None
@@ -135,7 +135,9 @@ class Supervisor:
             if identity is None or identity.status in SKIP_STATUSES:
                 continue
             if not session.live and identity.status not in RECOVERABLE_ENDED:
-                continue  # ended on purpose (stopped, exited cleanly): nothing to recover
+                if not self._launch_interrupted(session, identity, now):
+                    continue  # ended on purpose (stopped, exited cleanly): nothing to recover
+                identity = self.ctx.identities.get(session.role, session.name)
             if self._starting(session, now):
                 continue  # its spawner owns it until it is ready (or records its failure)
             watched.append((session, identity))
@@ -189,12 +191,43 @@ class Supervisor:
                 self.recovery.request_checkpoint(session, self.observer.seen(session), detection)
         found = recovery_condition(detections)
         if found is not None:
-            action = self.recovery.recover(session, identity, found, obs, self.last_tick)
+            action = self.recovery.recover(
+                session, identity, found, obs, self.last_tick, hook=hook
+            )
             if action:
                 report.actions.append(f"{session.ref}: {action}")
             return
         if session.live and obs.alive:
             self.patrol.nudge(session, identity, hook, obs, now, report, pending)
+
+    def _launch_interrupted(self, session: AgentSession, identity: Identity, now: float) -> bool:
+        """A launcher killed between recording the identity's next incarnation and recording
+        its session (a supervisor killed mid-restart) leaves the identity `active` with no
+        session: past the time any launcher needs to record one, record it crashed, so the
+        ladder starts it again. Returns whether it did."""
+        if identity.status != IdentityStatus.ACTIVE or identity.incarnation <= session.incarnation:
+            return False
+        if now - identity.updated_at < self.fleet.ready_timeout + 5.0:
+            return False  # its launcher may still be starting it
+        with self.ctx.store.transaction() as tx:
+            current = self.ctx.identities.get_in(tx, session.role, session.name)
+            recorded = current_session(tx, session.role, session.name)
+            if (
+                current.status != IdentityStatus.ACTIVE
+                or current.incarnation != identity.incarnation
+                or (recorded is not None and recorded.incarnation != session.incarnation)
+            ):
+                return False  # it moved on meanwhile
+            reason = f"launch of incarnation {current.incarnation} interrupted: no session"
+            self.ctx.identities.set_status_in(
+                tx, session.role, session.name, IdentityStatus.CRASHED, reason
+            )
+            tx.emit(
+                "supervisor.launch_interrupted",
+                session.ref,
+                {"incarnation": current.incarnation, "last_session": session.incarnation},
+            )
+        return True
 
     def _starting(self, session: AgentSession, now: float) -> bool:
         if not session.live or session.ready_at is not None:
@@ -265,6 +298,12 @@ class Supervisor:
             )
             decision, _ = self.resume.consider(ending)
             report.actions.append(f"{session.ref}: exited cleanly mid-work; {decision.reason}")
+            if decision.capped:
+                # Nothing will revive it any more: a person must decide, visibly.
+                self.recovery.quarantine_ended(
+                    session.ref, f"at the revival cap: {decision.reason}", ending.evidence
+                )
+                report.actions.append(f"{session.ref}: quarantined (revival cap)")
 
     def drain_resume_queue(self) -> str | None:
         """Revive at most one queued identity this tick (after drain-time validation)."""

@@ -55,6 +55,10 @@ class Seen:
     # capture: a screen whose stamp has not moved since then is not captured again
     activity: float | None = None
     captured_wall: float | None = None
+    # real progress on screen: a change between two looks (the first look of a session is
+    # its baseline), never the echo of text the supervisor typed (`typed`)
+    work_seen_at: float | None = None
+    typed_at: float | None = None
 
 
 class Observer:
@@ -137,13 +141,20 @@ class Observer:
             exited_at=seen.exited_at,
             screen_changed_at=seen.screen_changed_at,
             hook_changed_at=hook.updated_at if hook else None,
+            hook_progress_at=hook_progress_at(hook),
             waiting_since=seen.waiting_since,
             context_pct=context_percent(self.fleet, session.role, session.name),
             handoff_requested_at=handoff_at,
             checkpoint_requested_at=seen.checkpoint_requested_at,
             crew=identity.crew,
             work_pending=work_pending,
+            work_seen_at=seen.work_seen_at,
         )
+
+    def typed(self, session: AgentSession, at: float) -> None:
+        """The supervisor typed into the session at `at` (a nudge, a checkpoint request):
+        what the next look finds changed is that text's echo, not the agent's activity."""
+        self.seen(session).typed_at = at
 
     @staticmethod
     def _screen_may_have_moved(seen: Seen) -> bool:
@@ -154,6 +165,7 @@ class Observer:
         return seen.activity + 1 > seen.captured_wall
 
     def _look(self, seen: Seen, handle: SessionHandle, now: float) -> None:
+        previous = seen.looked_at
         seen.looked_at = now
         seen.captured_wall = time.time()
         try:
@@ -161,9 +173,14 @@ class Observer:
         except RuntimeFailure:
             return
         digest = hashlib.blake2b(_strip_clock(screen).encode(), digest_size=12).hexdigest()
+        echo = seen.typed_at is not None and (previous is None or previous <= seen.typed_at)
         if digest != seen.screen_hash:
+            first = not seen.screen_hash
             seen.screen_hash = digest
-            seen.screen_changed_at = now
+            if not echo:
+                seen.screen_changed_at = now
+                if not first:
+                    seen.work_seen_at = now
         state = _SCREEN.get(
             classify_screen(screen, handle.patterns),
             ScreenState.UNKNOWN,
@@ -174,6 +191,14 @@ class Observer:
         else:
             seen.waiting_since = None
         seen.screen_state = state
+
+
+def hook_progress_at(hook: Hook | None) -> float | None:
+    """When the hook last moved forward: its latest phase change or checkpoint."""
+    if hook is None:
+        return None
+    stamps = [c.at for c in hook.history[-1:]] + [hook.checkpoint_at or 0.0]
+    return max(stamps) or None
 
 
 def _strip_clock(screen: str) -> str:

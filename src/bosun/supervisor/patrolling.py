@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 from bosun.base.errors import BosunError
 from bosun.supervisor import recovery_log as log
 from bosun.supervisor.policies.detect import Observations, ScreenState
-from bosun.supervisor.policies.patrol import PatrolSubject, decide_nudge, evaluate_compliance
+from bosun.supervisor.policies.patrol import (
+    Compliance,
+    PatrolSubject,
+    decide_nudge,
+    evaluate_compliance,
+)
 from bosun.supervisor.strategies import type_into
 
 if TYPE_CHECKING:
@@ -47,10 +52,14 @@ class Patrol:
             return
         if not pending or obs.screen_state != ScreenState.READY:
             return  # nothing to nudge about: spare the store a read per agent per tick
-        with self.ctx.store.transaction(write=False) as tx:
-            last = log.last_patrol(tx, session.ref)
         # A new session gets a full interval before its first patrol: it was just primed.
         started = session.ready_at or session.started_at
+        # Nudges since the agent last moved its hook (or since this session started) make
+        # the next one wait longer: a nudge that changes nothing only fills its context.
+        moved = max(obs.hook_progress_at or 0.0, started)
+        with self.ctx.store.transaction(write=False) as tx:
+            last = log.last_patrol(tx, session.ref)
+            unanswered = log.nudges_since(tx, session.ref, moved)
         subject = PatrolSubject(
             role=identity.role,
             screen_state=obs.screen_state,
@@ -59,6 +68,7 @@ class Patrol:
             phase=str(hook.phase) if hook else None,
             crew=identity.crew,
             last_patrol=max(last or 0.0, started),
+            unanswered=unanswered,
         )
         decision = decide_nudge(subject, now, config)
         if not decision.nudge or decision.text is None:
@@ -88,6 +98,7 @@ class Patrol:
         except BosunError as exc:
             report.errors.append(f"{session.ref}: patrol nudge not delivered: {exc.message}")
             return
+        self.observer.typed(session, self.ctx.clock.now())
         with self.ctx.store.transaction() as tx:
             log.mark_delivered(tx, nudge.id)
         report.actions.append(f"{session.ref}: patrol nudge")
@@ -117,6 +128,8 @@ class Patrol:
                 continue
             with self.ctx.store.transaction() as tx:
                 log.record_response(tx, nudge.id, result, self._log_path())
+                if result.compliance == Compliance.IGNORED:
+                    log.record_ignored_nudge(tx, nudge.identity, nudge.id)
 
     def _log_path(self) -> Path | None:
         return self.ctx.paths.logs / "patrol.jsonl" if self.ctx.paths else None

@@ -10,16 +10,25 @@ from bosun.agents.sessions import close_session
 from bosun.base.errors import BosunError
 from bosun.core.records import IdentityStatus
 from bosun.supervisor import recovery_log as log
-from bosun.supervisor.policies.ladder import Attempt, Outcome, Step, Strategy, verify
+from bosun.supervisor.policies.ladder import (
+    RESTARTING,
+    Attempt,
+    Outcome,
+    Step,
+    Strategy,
+    verdict_detail,
+    verify,
+)
 from bosun.supervisor.policies.plan import plan_recovery
+from bosun.supervisor.policies.restart import hook_key
 from bosun.supervisor.strategies import EXECUTORS, type_into
 
 if TYPE_CHECKING:
     from bosun.agents.fleet import Fleet
     from bosun.agents.sessions import AgentSession
     from bosun.core.context import Context
-    from bosun.core.records import Identity
-    from bosun.supervisor.observe import Seen
+    from bosun.core.records import Hook, Identity
+    from bosun.supervisor.observe import Observer, Seen
     from bosun.supervisor.policies.detect import Detection, Observations
     from bosun.supervisor.typed_settings import SupervisorSettings
 
@@ -28,10 +37,17 @@ OPERATOR = "bosun/operator"  # escalations are addressed to the people running t
 
 
 class Recovery:
-    def __init__(self, ctx: Context, fleet: Fleet, settings: SupervisorSettings) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        fleet: Fleet,
+        settings: SupervisorSettings,
+        observer: Observer | None = None,
+    ) -> None:
         self.ctx = ctx
         self.fleet = fleet
         self.settings = settings
+        self.observer = observer  # told what the supervisor types (its echo is no progress)
         self._pending: dict[str, list[Attempt]] | None = None  # read once per tick
 
     def load_pending(self) -> None:
@@ -62,14 +78,7 @@ class Recovery:
             if outcome == Outcome.PENDING:
                 continue
             with self.ctx.store.transaction() as tx:
-                log.settle_attempt(
-                    tx,
-                    attempt.id,
-                    outcome,
-                    "progress seen"
-                    if outcome == Outcome.SUCCESS
-                    else "no progress within verify_within",
-                )
+                log.settle_attempt(tx, attempt.id, outcome, verdict_detail(attempt, obs, outcome))
 
     # -- the ladder -----------------------------------------------------------------------
 
@@ -80,6 +89,7 @@ class Recovery:
         found: Detection,
         obs: Observations,
         last_tick: float | None = None,
+        hook: Hook | None = None,
     ) -> str | None:
         """Walk the ladder one rung for `session`, as `plan_recovery` decides from the
         recorded attempts, restarts and detection. `last_tick` (the previous tick) tells
@@ -87,6 +97,7 @@ class Recovery:
         now = self.ctx.clock.now()
         if not self.settings.guards["recovery_ladder"].enabled:
             return None
+        key = hook_key(hook.work_id, str(hook.phase), hook.checkpoint_note) if hook else None
         with self.ctx.store.transaction(write=False) as tx:
             history = log.attempt_history(tx, session.ref)
             restarts = log.restart_history(tx, session.ref)
@@ -100,6 +111,7 @@ class Recovery:
             self.settings.restart,
             crew=identity.crew,
             detected_at=detected_at,
+            hook=key,
         )
         if plan.step != Step.ACT or plan.strategy is None or plan.ladder is None:
             return None
@@ -128,19 +140,27 @@ class Recovery:
                 strategy,
                 plan.rung,
                 detected_at=found.at,
-                evidence=found.event_data(),
+                evidence={**found.event_data(), "hook": key},
             )
         assert attempt.id is not None
         try:
             EXECUTORS[strategy](self, session, found)
         except BosunError as exc:
+            detail = exc.message
+            if strategy in RESTARTING and exc.code == "spawn_failed":
+                detail = f"session died during start-up: {exc.message}"
             with self.ctx.store.transaction() as tx:
-                log.settle_attempt(tx, attempt.id, Outcome.FAILURE, exc.message)
-            return f"{strategy} failed: {exc.message}"
+                log.settle_attempt(tx, attempt.id, Outcome.FAILURE, detail)
+            return f"{strategy} failed: {detail}"
         if strategy == Strategy.ESCALATE:
             with self.ctx.store.transaction() as tx:
                 log.settle_attempt(tx, attempt.id, Outcome.ESCALATED, reason)
         return f"{strategy} ({reason})"
+
+    def typed(self, session: AgentSession) -> None:
+        """Text was typed into `session` just now: its echo is not the agent's progress."""
+        if self.observer is not None:
+            self.observer.typed(session, self.ctx.clock.now())
 
     def ack_handoffs(self, ref: str) -> None:
         for signal in self.ctx.signals.list(to=ref, unread=True, kind="HANDOFF_REQUESTED"):
@@ -165,6 +185,7 @@ class Recovery:
         except BosunError as exc:
             logger.warning("checkpoint request to %s failed: %s", session.ref, exc.message)
             return
+        self.typed(session)
         with self.ctx.store.transaction() as tx:
             tx.emit(
                 "supervisor.checkpoint_requested",
@@ -197,6 +218,17 @@ class Recovery:
         self.escalate(session.ref, f"quarantined: {reason}", found)
         self._commitments_lost(session.ref)
 
+    def quarantine_ended(self, ref: str, reason: str, evidence: dict[str, object]) -> None:
+        """Quarantine an identity whose session has already ended (the resume queue's
+        revival cap): status `quarantined`, the event and an ESCALATION, so it shows in
+        `bosun status` and `agent list` instead of staying `active` with no session."""
+        role, name = ref.split("/", 1)
+        with self.ctx.store.transaction() as tx:
+            self.ctx.identities.set_status_in(tx, role, name, IdentityStatus.QUARANTINED, reason)
+            tx.emit("supervisor.quarantined", ref, {"reason": reason, "evidence": evidence})
+        self._signal_operator(ref, f"quarantined: {reason}", "revival_cap", evidence)
+        self._commitments_lost(ref)
+
     def _commitments_lost(self, ref: str) -> None:
         """A quarantined identity cannot keep its promises: its open commitments are
         violated with reason session_lost (when the sentinel follows commitments)."""
@@ -204,19 +236,17 @@ class Recovery:
             self.ctx.commitments.session_lost(ref, "the identity was quarantined")
 
     def escalate(self, ref: str, reason: str, found: Detection) -> None:
+        self._signal_operator(ref, reason, str(found.condition), found.evidence)
+
+    def _signal_operator(
+        self, ref: str, reason: str, condition: str, evidence: dict[str, object]
+    ) -> None:
         role, name = OPERATOR.split("/")
         self.ctx.identities.create(role, name)
         self.ctx.signals.send(
             OPERATOR,
             "ESCALATION",
-            {
-                "identity": ref,
-                "reason": reason,
-                "condition": str(found.condition),
-                "evidence": found.evidence,
-            },
+            {"identity": ref, "reason": reason, "condition": condition, "evidence": evidence},
         )
         with self.ctx.store.transaction() as tx:
-            tx.emit(
-                "supervisor.escalated", ref, {"reason": reason, "condition": str(found.condition)}
-            )
+            tx.emit("supervisor.escalated", ref, {"reason": reason, "condition": condition})

@@ -148,10 +148,19 @@ def restart_history(tx: Tx, identity: str, since: float = 0.0) -> list[RestartRe
         RestartRecord(
             crashed_at=float(r["detected_at"] if r["detected_at"] is not None else r["started_at"]),
             restarted_at=float(r["started_at"]),
+            hook=_evidence(r).get("hook"),
         )
         for r in tx.all("recovery_attempts_for", role=role, name=name, since=since)
         if r["strategy"] in {*map(str, RESTARTING), RESUME_STRATEGY}
     ]
+
+
+def _evidence(row: Row) -> dict[str, Any]:
+    try:
+        data = json.loads(row["evidence"] or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def last_detected(tx: Tx, identity: str, condition: Condition) -> float | None:
@@ -243,6 +252,23 @@ def last_patrol(tx: Tx, identity: str) -> float | None:
     role, name = split_identity(identity)
     row = tx.one("nudge_last_patrol", role=role, name=name)
     return None if row is None or row["at"] is None else float(row["at"])
+
+
+def nudges_since(tx: Tx, identity: str, since: float) -> int:
+    """How many nudges were delivered to the identity after `since` (patrol's backoff)."""
+    role, name = split_identity(identity)
+    row = tx.one("nudge_count_since", role=role, name=name, since=since)
+    return 0 if row is None else int(row["n"])
+
+
+def record_ignored_nudge(tx: Tx, identity: str, nudge_id: int) -> None:
+    """An ignored patrol nudge counts on the ladder: a failed `nudge` rung for `stale`, so
+    the ladder's next rung for an agent that goes on ignoring is not one more nudge."""
+    attempt = begin_attempt(
+        tx, identity, Condition.STALE, Strategy.NUDGE, 0, evidence={"patrol_nudge": nudge_id}
+    )
+    assert attempt.id is not None
+    settle_attempt(tx, attempt.id, Outcome.FAILURE, f"patrol nudge {nudge_id} ignored")
 
 
 def awaiting_response(tx: Tx) -> list[Nudge]:

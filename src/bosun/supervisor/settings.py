@@ -192,6 +192,12 @@ declare(
         "a nudged agent complies by going busy or heartbeating within this",
         minimum=1,
     ),
+    _d(
+        "supervisor.patrol.max_interval",
+        3600.0,
+        "each nudge since the agent last moved its hook doubles its patrol interval, up to this",
+        minimum=1,
+    ),
     # the resume queue (seed 002)
     _flag("supervisor.resume.enabled", True, "revive sessions that ended mid-work"),
     _flag("supervisor.resume.dry_run", False, "record would-revive decisions without acting"),

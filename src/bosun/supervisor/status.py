@@ -28,6 +28,7 @@ def build_status(ctx: Context, *, merge_queue: Mapping[str, int]) -> dict[str, A
         attention = guard_attention(tx, ctx.config, now)
     escalations = [s.to_json() for s in ctx.signals.list(unread=True, kind="ESCALATION")]
     quarantined = [a.identity for a in agents if a.status == "quarantined"]
+    escalated = [f"{a.identity} ({a.escalation})" for a in agents if a.status == "escalated"]
     counts: dict[str, int] = {}
     for agent in agents:
         counts[agent.status] = counts.get(agent.status, 0) + 1
@@ -41,6 +42,9 @@ def build_status(ctx: Context, *, merge_queue: Mapping[str, int]) -> dict[str, A
             else None,
             f"quarantined: {', '.join(quarantined)} (release with `bosun agent restart NAME`)"
             if quarantined
+            else None,
+            f"escalated: {'; '.join(escalated)} (a person must decide; then ack the signal)"
+            if escalated
             else None,
             None
             if record

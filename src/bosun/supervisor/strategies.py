@@ -31,6 +31,7 @@ Executor = Callable[["Recovery", "AgentSession", Detection], None]
 def nudge(rec: Recovery, session: AgentSession, found: Detection) -> None:
     """Type a role-aware nudge into the session."""
     type_into(rec.fleet, session, nudge_text(rec.ctx, session.role, session.name))
+    rec.typed(session)
 
 
 def seance_restart(rec: Recovery, session: AgentSession, found: Detection) -> None:

@@ -126,6 +126,7 @@ def validate_supervisor_config(config: Config) -> SupervisorSettings:
             orchestrator_roles=tuple(config.words("supervisor.patrol.orchestrator_roles")),
             exempt_roles=tuple(config.words("supervisor.patrol.exempt_roles")),
             compliance_window=num("supervisor.patrol.compliance_window"),
+            max_interval=num("supervisor.patrol.max_interval"),
         ),
         resume=ResumeConfig(
             enabled=config.flag("supervisor.resume.enabled"),

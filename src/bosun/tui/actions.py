@@ -96,6 +96,11 @@ def enqueue(branch: str, identity: str, work_id: str | None) -> Action:
     return Action(tuple(words), f"enqueue {branch}")
 
 
+def approve_merge(request_id: str) -> Action:
+    """`bosun mr approve`: a merge request held by `require_approval` may land."""
+    return Action(("mr", "approve", request_id), f"approve merge {request_id}")
+
+
 def gate_answer(run_id: str, node: str, choice: str) -> Action:
     return Action(("run", "answer", run_id, node, choice), f"answer gate {node} of {run_id}")
 

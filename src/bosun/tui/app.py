@@ -62,6 +62,7 @@ class FleetApp(App[None]):
         Binding("s", "stop", "Stop"),
         Binding("d", "diff", "Diff"),
         Binding("e", "enqueue", "Enqueue"),
+        Binding("p", "approve_merge", "Approve merge"),
         Binding("g", "gate", "Gate"),
         Binding("ctrl+r", "refresh", "Refresh", show=False),
     ]
@@ -212,8 +213,15 @@ class FleetApp(App[None]):
     def _render_merges(self) -> None:
         table = self.widget("#merges", DataTable)
         table.clear()
+        waiting = 0
         for mr in self.snapshot.merges:
-            table.add_row(mr.id, mr.status, mr.branch, mr.identity or "-", key=mr.id)
+            held = mr.status == "awaiting_approval"
+            waiting += held
+            status = Text(mr.status, style="bold magenta" if held else "")
+            table.add_row(mr.id, status, mr.branch, mr.identity or "-", key=mr.id)
+        table.border_title = "merge queue" + (
+            f" ({waiting} awaiting approval: p)" if waiting else ""
+        )
 
     def _say(self, message: str) -> None:
         self.outcomes.append(message)
@@ -327,6 +335,25 @@ class FleetApp(App[None]):
     def _diff(self, row: AgentRow) -> None:
         text = actions.diff(self.ctx, row.worktree)
         self.call_from_thread(self.push_screen, TextView(f"{row.identity}: diff", text))
+
+    def action_approve_merge(self) -> None:
+        """Approve the selected merge request (or the first one) awaiting approval."""
+        waiting = [m for m in self.snapshot.merges if m.status == "awaiting_approval"]
+        if not waiting:
+            self._say("no merge request awaits approval")
+            return
+        table = self.widget("#merges", DataTable)
+        merges = self.snapshot.merges
+        cursor = table.cursor_row
+        chosen = merges[cursor] if 0 <= cursor < len(merges) else None
+        mr = chosen if chosen in waiting else waiting[0]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.perform(actions.approve_merge(mr.id))
+
+        question = f"approve {mr.id}: {mr.branch} → {mr.target}? (diff: bosun mr diff {mr.id})"
+        self.push_screen(Confirm(question), done)
 
     def action_gate(self) -> None:
         gates = self.snapshot.gates

@@ -177,3 +177,25 @@ def test_a_detached_start_refuses_a_bad_graph_with_exit_2_and_creates_nothing(
     assert not (project / ".bosun" / "runs" / "bad1").exists()
     listed = json.loads(bosun(project, "run", "list", "--json").stdout)
     assert "bad1" not in json.dumps(listed)
+
+
+def test_a_foreground_run_shows_each_stage_as_it_ends_and_json_stays_clean(
+    project: Path, tmp_path: Path
+) -> None:
+    g = tmp_path / "g.dot"
+    g.write_text(f"""digraph G {{
+      start [shape=Mdiamond]; exit [shape=Msquare]
+      {tool("build", "true")}
+      {tool("check", "test -f missing")}
+      start -> build -> check
+      check -> exit [condition="outcome=success"]
+      check -> exit [condition="outcome!=success"]
+    }}""")
+    out = bosun(project, "run", str(g), "--run-id", "p1")
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert [line.split()[1] for line in lines] == ["start", "build", "check", "exit"], out.stderr
+    assert lines[1].startswith("✓ build success in ")
+    assert lines[2].startswith("✗ check fail in ") and "exited with status 1" in lines[2]
+    assert "\x1b" not in out.stderr  # not a terminal: no colour codes
+    quiet = bosun(project, "run", str(g), "--run-id", "p2", "--json")
+    assert quiet.stderr == "" and json.loads(quiet.stdout)["run_id"] == "p2"

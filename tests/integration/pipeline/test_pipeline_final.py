@@ -216,3 +216,40 @@ def test_two_processes_cannot_own_one_run_directory(tmp_path: Path) -> None:
     with RunLock(base / "run.lock"), pytest.raises(LockHeld):
         resume_run(base, options(tmp_path))
     assert not (base / "final.json").exists()
+
+
+class _Killed(BaseException):
+    """Stands for kill -9: nothing after it runs, no final.json is written."""
+
+
+def test_a_run_killed_between_a_stages_two_checkpoints_does_not_run_the_stage_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bosun.pipeline.engine import Engine
+
+    ledger = tmp_path / "ledger"
+    text = graph(
+        tool("a", f"echo a >> {ledger}"),
+        tool("b", f"echo b >> {ledger}"),
+        "start -> a -> b",
+        'b -> exit [condition="outcome=success"]',
+    )
+    routed = Engine._routed
+
+    def killed_after_a(self: Engine, node: object, outcome: Outcome) -> None:
+        if getattr(node, "id", "") == "a":
+            raise _Killed
+        routed(self, node, outcome)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "_routed", killed_after_a)
+    with pytest.raises(_Killed):
+        run(tmp_path, text)
+    base = tmp_path / "runs" / "r1"
+    ckpt = json.loads((base / "checkpoint.json").read_text())
+    assert ckpt["route_pending"] is True and ckpt["completed_nodes"] == ["start", "a"]
+    monkeypatch.setattr(Engine, "_routed", routed)
+    record = resume_run(base, options(tmp_path))
+    assert record.status.value == "success"
+    assert ledger.read_text().split() == ["a", "b"]  # a ran once
+    done = json.loads((base / "checkpoint.json").read_text())["completed_nodes"]
+    assert done == ["start", "a", "b", "exit"]

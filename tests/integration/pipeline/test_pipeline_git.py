@@ -4,6 +4,8 @@ prune, and resume (after a real SIGTERM) equal to an uninterrupted run."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +128,62 @@ def test_resume_after_sigterm_equals_an_uninterrupted_run(git_repo: Path, tmp_pa
     )
     assert not (logs / "r1" / "worktree").exists()
     assert (logs / "r1" / "final.previous.json").exists()
+
+
+def test_a_resumed_run_keeps_the_branch_prefix_it_started_with(
+    project: Path, tmp_path: Path
+) -> None:
+    """The prefix is recorded in the run: changing the setting between a kill -9 and the
+    resume does not move the parallel branches (nor the run branch) to the new prefix."""
+    marker = tmp_path / "go-on"
+    first_try = f"if [ -f {marker} ]; then echo a > a.txt; else kill -KILL $BOSUN_RUN_PID; fi"
+    text = f"""digraph G {{
+      start [shape=Mdiamond]; exit [shape=Msquare]
+      fan [shape=component]; join [shape=tripleoctagon]
+      {tool("a", first_try)}
+      {tool("b1", "echo one > one.txt")}
+      {tool("b2", "echo two > two.txt")}
+      start -> a; a -> fan [condition="outcome=success"]
+      fan -> b1; fan -> b2; b1 -> join; b2 -> join
+      join -> exit [condition="outcome=success"]
+    }}"""
+    g = tmp_path / "g.dot"
+    g.write_text(text)
+    logs = tmp_path / "logs"
+
+    def run(*args: str, prefix: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "BOSUN_PIPELINE_RUN_BRANCH_PREFIX": prefix}
+        env.pop("BOSUN_HOME", None)
+        return subprocess.run(
+            [sys.executable, "-m", "bosun", *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+
+    first = run("run", "start", str(g), "--run-id", "r1", "--logs-root", str(logs), prefix="old")
+    assert first.returncode == -signal.SIGKILL, first.stdout + first.stderr
+    marker.write_text("")
+    resumed = run("run", "resume", "--logs-root", str(logs), prefix="renamed")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    branches = git(project, "branch", "--format=%(refname:short)").splitlines()
+    assert "old/r1" in branches
+    assert {"old/parallel/r1/fan/b1", "old/parallel/r1/fan/b2"} <= set(branches)
+    assert not [b for b in branches if b.startswith("renamed")], branches
+    assert json.loads((logs / "manifest.json").read_text())["run_branch_prefix"] == "old"
+
+
+def test_a_run_started_before_the_prefix_was_recorded_resumes_with_its_branch_prefix(
+    tmp_path: Path,
+) -> None:
+    from bosun.pipeline.launch import recorded_branch_prefix
+    from bosun.pipeline.rundir import RunDir
+
+    base = RunDir(tmp_path, "r1")
+    (tmp_path / "git.json").write_text(json.dumps({"branch": "team/runs/r1"}))
+    assert recorded_branch_prefix(base, {}) == "team/runs"
+    assert recorded_branch_prefix(base, {"run_branch_prefix": "kept"}) == "kept"
+    (tmp_path / "git.json").write_text("{half")
+    assert recorded_branch_prefix(base, {}) == ""

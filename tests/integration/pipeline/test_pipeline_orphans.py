@@ -4,6 +4,7 @@ the worktree, and every way a run ends (fail, SIGHUP, stop --force) kills its to
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -147,6 +148,7 @@ def test_sighup_of_a_foreground_run_kills_its_tool_group(
             proc.kill()
             proc.wait()
     assert final(logs / "r1")["status"] == "canceled"
+    assert final(logs / "r1")["failure_reason"] == "canceled by SIGHUP"
     assert gone(logs, timeout=1.0)
 
 
@@ -176,3 +178,84 @@ def test_stop_force_kills_the_tool_group_of_a_detached_run(
     )
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert gone(logs)
+
+
+def killed_run_with_a_tool(git_repo: Path, tmp_path: Path, base: Path) -> Path:
+    """A run kill -9'd by its own tool, whose group (a background writer) lives on."""
+    writer = "(while true; do date >> ticks.txt; sleep 0.05; done) &"
+    g = tmp_path / "g.dot"
+    g.write_text(linear(f"{writer} kill -KILL $BOSUN_RUN_PID; sleep 60"))
+    first = bosun(git_repo, "run", "start", str(g), "--run-id", "r1", "--logs-root", str(base))
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    assert leftovers(base), "the orphaned tool should still run after kill -9"
+    return base
+
+
+def test_run_list_kills_the_tool_groups_a_killed_run_left(
+    git_repo: Path, tmp_path: Path, logs: Path
+) -> None:
+    base = git_repo / ".bosun" / "runs" / "r1"  # where `run list` looks
+    try:
+        killed_run_with_a_tool(git_repo, tmp_path, base)
+        listed = bosun(git_repo, "run", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert gone(base, timeout=1.0)
+    finally:
+        for pid in leftovers(base):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert not list((base / "tool_groups").iterdir())
+    assert "orphan_tools_killed" in (base / "progress.ndjson").read_text()
+
+
+def test_run_stop_of_a_killed_run_kills_its_tool_groups_and_ends_it(
+    git_repo: Path, tmp_path: Path, logs: Path
+) -> None:
+    base = killed_run_with_a_tool(git_repo, tmp_path, logs / "r1")
+    stopped = bosun(git_repo, "run", "stop", "r1", "--logs-root", str(base))
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert gone(logs, timeout=1.0)
+    assert final(base)["status"] == "canceled"
+    assert "its process was gone" in final(base)["failure_reason"]
+
+
+def test_a_killed_runs_headless_agent_cli_is_killed_by_the_next_run_list(
+    project: Path, tmp_path: Path
+) -> None:
+    """A headless agent CLI runs in its own group like a tool, recorded before it starts."""
+    runtimes = project / ".bosun" / "runtimes"
+    runtimes.mkdir(parents=True, exist_ok=True)
+    writer = "(while true; do date >> ticks.txt; sleep 0.05; done) &"
+    cli = f"{writer} kill -KILL $BOSUN_RUN_PID; sleep 60"
+    (runtimes / "loner.toml").write_text(
+        'description = "a headless CLI that outlives its run"\n'
+        'argv = ["/bin/sh"]\n'
+        f"headless_argv = {json.dumps(['/bin/sh', '-c', cli, 'sh'])}\n"
+    )
+    g = tmp_path / "g.dot"
+    g.write_text(
+        "digraph G {\n  start [shape=Mdiamond]\n  exit [shape=Msquare]\n"
+        '  think [shape=box, mode="headless", runtime="loner", prompt="go"]\n'
+        "  start -> think -> exit\n}\n"
+    )
+    base = project / ".bosun" / "runs" / "r1"
+    env = {**os.environ}
+    env.pop("BOSUN_HOME", None)
+    try:
+        first = subprocess.run(
+            [sys.executable, "-m", "bosun", "run", "start", str(g), "--run-id", "r1"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert first.returncode == -signal.SIGKILL, first.stdout + first.stderr
+        assert leftovers(base), "the headless CLI should still run after kill -9"
+        listed = bosun(project, "run", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert gone(base, timeout=1.0)
+    finally:
+        for pid in leftovers(base):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

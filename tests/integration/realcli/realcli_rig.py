@@ -94,9 +94,9 @@ def cli_environment(tool: str, binary: str, url: str, home: Path) -> dict[str, s
             'model_provider = "local"\nmodel = "scripted"\n'
             "[model_providers.local]\n"
             f'name = "local"\nbase_url = "{url}/v1"\nwire_api = "responses"\n'
-            'env_key = "LOCAL_KEY"\n'
+            'env_key = "CODEX_LOCAL_KEY"\n'
         )
-        env |= {"CODEX_HOME": str(codex_home), "LOCAL_KEY": "scripted"}
+        env |= {"CODEX_HOME": str(codex_home), "CODEX_LOCAL_KEY": "scripted"}
     else:
         (home / ".gemini").mkdir(exist_ok=True)
         settings = {

@@ -33,7 +33,9 @@ def test_escalation_quarantine_dead_letter_and_human_gate_raise_alerts() -> None
         "trigger.escalated": ("escalated", {"reason": "no target"}),
         "supervisor.quarantined": ("quarantined", {"reason": "crash loop"}),
         "trigger.dead": ("dead_letter", {"job": 7, "reason": "attempts used up"}),
-        "human_question": ("waiting", {"node_id": "review", "question": "Ship it?"}),
+        "run.waiting": ("waiting", {"node_id": "review", "question": "Ship it?"}),
+        "supervisor.recovery_started": ("waiting", {"condition": "waiting", "attempt": 4}),
+        "merge.enqueued": ("waiting", {"status": "awaiting_approval", "branch": "bosun/t"}),
     }
     for kind, (reason, data) in cases.items():
         found = alert_for(event(kind, **data))
@@ -42,7 +44,18 @@ def test_escalation_quarantine_dead_letter_and_human_gate_raise_alerts() -> None
     assert signal is not None and signal.reason == "escalated"
 
 
+def test_a_merge_request_awaiting_approval_alerts_its_agent_with_how_to_review() -> None:
+    found = alert_for(
+        event("merge.enqueued", "mr-1", status="awaiting_approval", identity="polecat/toast")
+    )
+    assert found is not None and found.agent == "polecat/toast"
+    assert "bosun mr approve mr-1" in found.summary
+
+
 def test_ordinary_events_raise_no_alert() -> None:
+    assert alert_for(event("run.waiting", "run-1")) is None  # the gate was answered
+    assert alert_for(event("supervisor.recovery_started", condition="stalled")) is None
+    assert alert_for(event("merge.enqueued", "mr-1", status="queued")) is None
     assert alert_for(event("claude.notification", type="auth_success")) is None
     assert alert_for(event("signal.sent", type="NUDGE", id=4)) is None
     assert alert_for(event("trigger.completed", job=1)) is None

@@ -36,7 +36,7 @@ def test_pass_env_keeps_the_base_and_the_presets_own_variables_only() -> None:
 
 
 def test_a_star_keeps_everything_but_nested_session_and_unset_variables() -> None:
-    env = session_environment(BASE, unset=("AWS_SECRET",))
+    env = session_environment(BASE, unset=("AWS_SECRET",), allow=("*",))
     assert "OPENAI_API_KEY" in env and "GEMINI_API_KEY" in env
     assert not {"CLAUDECODE", "TMUX", "AWS_SECRET"} & set(env)
 

@@ -109,3 +109,19 @@ def test_silence_through_the_window_is_ignored_and_before_it_pending() -> None:
     assert ignored.compliance == Compliance.IGNORED
     late = evaluate_compliance(T0, seen(last_seen=T0 + 200), T0 + 201, 120)
     assert late.compliance == Compliance.IGNORED
+
+
+def test_nudges_back_off_while_the_hook_does_not_move_and_stop_without_work() -> None:
+    from bosun.supervisor.policies.patrol import PatrolConfig as Config
+    from bosun.supervisor.policies.patrol import PatrolSubject as Subject
+    from bosun.supervisor.policies.patrol import decide_nudge as decide
+
+    config = Config(interval=300, max_interval=3600)
+    idle = Subject("polecat", ScreenState.READY, True, last_patrol=0.0)
+    assert decide(idle, 300, config).nudge
+    twice = Subject("polecat", ScreenState.READY, True, last_patrol=0.0, unanswered=2)
+    assert not decide(twice, 1199, config).nudge and decide(twice, 1200, config).nudge
+    many = Subject("polecat", ScreenState.READY, True, last_patrol=0.0, unanswered=50)
+    assert not decide(many, 3599, config).nudge and decide(many, 3600, config).nudge
+    done = Subject("polecat", ScreenState.READY, False, last_patrol=0.0)
+    assert not decide(done, 10_000, config).nudge

@@ -13,6 +13,7 @@ from bosun.supervisor.policies.ladder import (
     Step,
     Strategy,
     next_strategy,
+    verdict_detail,
     verify,
 )
 
@@ -150,20 +151,40 @@ def seen(**kw: object) -> Observations:
 PENDING_NUDGE = Attempt(ID, Condition.STALLED, Strategy.NUDGE, T0)
 
 
-def test_success_needs_a_heartbeat_plus_a_screen_or_hook_change() -> None:
-    assert (
-        verify(PENDING_NUDGE, seen(last_seen=T0 + 5, screen_changed_at=T0 + 3), T0 + 6, 120)
-        == Outcome.SUCCESS
-    )
-    assert (
-        verify(PENDING_NUDGE, seen(last_seen=T0 + 5, hook_changed_at=T0 + 4), T0 + 6, 120)
-        == Outcome.SUCCESS
-    )
+def test_success_needs_real_progress_a_screen_move_or_a_hook_step() -> None:
+    assert verify(PENDING_NUDGE, seen(work_seen_at=T0 + 3), T0 + 6, 120) == Outcome.SUCCESS
+    assert verify(PENDING_NUDGE, seen(hook_progress_at=T0 + 4), T0 + 6, 120) == Outcome.SUCCESS
 
 
-def test_a_heartbeat_alone_or_a_screen_change_alone_is_not_progress() -> None:
-    assert verify(PENDING_NUDGE, seen(last_seen=T0 + 5), T0 + 6, 120) == Outcome.PENDING
-    assert verify(PENDING_NUDGE, seen(screen_changed_at=T0 + 5), T0 + 6, 120) == Outcome.PENDING
+def test_a_heartbeat_or_a_sign_of_life_on_screen_is_not_progress() -> None:
+    life = seen(last_seen=T0 + 5, screen_changed_at=T0 + 5, hook_changed_at=T0 + 5)
+    assert verify(PENDING_NUDGE, life, T0 + 6, 120) == Outcome.PENDING
+    assert verify(PENDING_NUDGE, life, T0 + 120, 120) == Outcome.FAILURE
+
+
+def test_a_restart_succeeds_only_on_progress_after_the_new_session_started() -> None:
+    restart = Attempt(ID, Condition.STALLED, Strategy.SEANCE_RESTART, T0)
+    # the new session (started at T0+2) primed: heartbeat, start-up screen — no progress
+    primed = seen(session_started_at=T0 + 2, last_seen=T0 + 3, screen_changed_at=T0 + 3)
+    assert verify(restart, primed, T0 + 119, 120) == Outcome.PENDING
+    assert verify(restart, primed, T0 + 120, 120) == Outcome.FAILURE
+    # a context cycle's own checkpoint (before the new session) is not the agent's progress
+    cycle = Attempt(ID, Condition.STALLED, Strategy.CONTEXT_CYCLE, T0)
+    own = seen(session_started_at=T0 + 2, hook_progress_at=T0 + 1)
+    assert verify(cycle, own, T0 + 120, 120) == Outcome.FAILURE
+    worked = seen(session_started_at=T0 + 2, hook_progress_at=T0 + 30)
+    assert verify(cycle, worked, T0 + 31, 120) == Outcome.SUCCESS
+
+
+def test_a_restarted_session_that_dies_at_once_is_reported_as_died() -> None:
+    restart = Attempt(ID, Condition.CRASHED, Strategy.SEANCE_RESTART, T0)
+    dead = seen(alive=False, session_started_at=T0 + 1, exited_at=T0 + 1.5, exit_code=3)
+    assert verify(restart, dead, T0 + 2, 120) == Outcome.FAILURE
+    assert verdict_detail(restart, dead, Outcome.FAILURE) == (
+        "session died 0.5s after it started (exit code 3)"
+    )
+    silent = seen(session_started_at=T0 + 1)
+    assert verdict_detail(restart, silent, Outcome.FAILURE) == "no progress within verify_within"
 
 
 def test_no_progress_within_verify_within_is_a_failure() -> None:

@@ -98,3 +98,18 @@ def test_a_stable_run_in_the_middle_cuts_the_streak() -> None:
     streak = policy.streak(history, T0 + 1020)
     assert streak == tuple(history[2:])
     assert policy.decide(history, T0 + 1020).action == RestartAction.RESTART
+
+
+def test_repeated_stalls_on_the_same_hook_count_however_slow_the_loop() -> None:
+    # A stall every 20 minutes: never more than one restart in the 600 s window, and every
+    # run lasts longer than stable_after — yet the hook has not moved since the first one.
+    policy = RestartPolicy()  # max_restarts 5, restart_window 600, stable_after 600
+    hook = "w-1:executing:abc"
+    history = [RestartRecord(T0 + k * 1200 - 5, T0 + k * 1200, hook) for k in range(5)]
+    now = T0 + 5 * 1200
+    assert policy.decide(history, now).action == RestartAction.RESTART  # the old reading
+    decision = policy.decide(history, now, hook)
+    assert decision.action == RestartAction.QUARANTINE
+    assert "without progress on the hook" in decision.reason
+    # progress (a new checkpoint note) starts the count again
+    assert policy.decide(history, now, "w-1:executing:def").action == RestartAction.RESTART

@@ -154,3 +154,21 @@ def test_the_runs_panel_shows_a_run_waiting_for_a_person() -> None:
     assert "waiting for a person" in html
     assert "Review Changes" in html and "[F] Fix" in html
     assert "bosun run answer r1 review_gate CHOICE" in html
+
+
+def test_the_merge_queue_panel_shows_how_to_approve_a_request_awaiting_approval() -> None:
+    from bosun.web.panels.merge_queue import render
+
+    request = {
+        "id": "mr-1a2b3c",
+        "status": "awaiting_approval",
+        "branch": "bosun/toast",
+        "target": "main",
+        "identity": "polecat/toast",
+        "batch_id": None,
+        "landed": None,
+        "reason": None,
+    }
+    html = render({"requests": [request], "targets": [], "batch_mode": "1"})
+    assert 'class="badge awaiting_approval"' in html
+    assert "bosun mr approve mr-1a2b3c" in html

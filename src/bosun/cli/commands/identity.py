@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from bosun.base.names import split_identity
 from bosun.cli import hot
 from bosun.cli.common import JSON, age, finite, output, project, table
 
@@ -36,10 +37,19 @@ def _one(identity: Any) -> str:
     return "\n".join(f"{k}: {'' if v is None else v}" for k, v in sorted(data.items()))
 
 
+def _ref(agent: str, name: str | None) -> tuple[str, str]:
+    """`ROLE/NAME`, `ROLE NAME`, or NAME when one identity has it."""
+    return project().identities.resolve(agent, name)
+
+
+AGENT = typer.Argument(..., metavar="ROLE/NAME", help="ROLE/NAME (or ROLE NAME; NAME if unique).")
+SECOND = typer.Argument(None, hidden=True)
+
+
 @app.command("create")
 def create(
-    role: str,
-    name: str,
+    agent: str = typer.Argument(..., metavar="ROLE/NAME", help="ROLE/NAME (or ROLE NAME)."),
+    name: str | None = SECOND,
     session_id: str = typer.Option(None, "--session-id", help="The runtime's session id."),
     worktree: str = typer.Option(None, "--worktree", help="The identity's worktree path."),
     runtime: str = typer.Option(None, "--runtime", help="Runtime preset (claude, sim, …)."),
@@ -48,6 +58,7 @@ def create(
     as_json: bool = JSON,
 ) -> None:
     """Register ROLE/NAME (idempotent; given fields refresh an existing identity)."""
+    role, name = split_identity(agent) if name is None else (agent, name)
     identity = project().identities.create(
         role,
         name,
@@ -60,9 +71,9 @@ def create(
     output(identity, as_json, _one)
 
 
-def heartbeat(role: str, name: str, as_json: bool = JSON) -> None:
+def heartbeat(agent: str = AGENT, name: str | None = SECOND, as_json: bool = JSON) -> None:
     """Record that ROLE/NAME is alive now (a stale identity becomes active)."""
-    hot.heartbeat(role, name, as_json)
+    hot.heartbeat(*_ref(agent, name), as_json)
 
 
 app.command("heartbeat")(heartbeat)
@@ -85,25 +96,25 @@ def find_stale(
 
 @app.command("mark-crashed")
 def mark_crashed(
-    role: str,
-    name: str,
+    agent: str = AGENT,
+    name: str | None = SECOND,
     reason: str = typer.Option(None, "--reason", help="Why, for the audit trail."),
     as_json: bool = JSON,
 ) -> None:
     """Record that ROLE/NAME's session crashed."""
-    identity = project().identities.mark_crashed(role, name, reason)
+    identity = project().identities.mark_crashed(*_ref(agent, name), reason)
     output(identity, as_json, f"{identity.ref} marked crashed")
 
 
 @app.command("mark-terminated")
 def mark_terminated(
-    role: str,
-    name: str,
+    agent: str = AGENT,
+    name: str | None = SECOND,
     reason: str = typer.Option(None, "--reason", help="Why, for the audit trail."),
     as_json: bool = JSON,
 ) -> None:
     """Record that ROLE/NAME is finished for good."""
-    identity = project().identities.mark_terminated(role, name, reason)
+    identity = project().identities.mark_terminated(*_ref(agent, name), reason)
     output(identity, as_json, f"{identity.ref} marked terminated")
 
 
@@ -121,9 +132,23 @@ def list_(
 
 
 @app.command("show")
-def show(role: str, name: str, as_json: bool = JSON) -> None:
+def show(agent: str = AGENT, name: str | None = SECOND, as_json: bool = JSON) -> None:
     """Show one identity."""
-    output(project().identities.get(role, name), as_json, _one)
+    output(project().identities.get(*_ref(agent, name)), as_json, _one)
+
+
+@app.command("delete")
+def delete(agent: str = AGENT, name: str | None = SECOND, as_json: bool = JSON) -> None:
+    """Forget ROLE/NAME: refused while it runs, holds unfinished work on its hook, or its
+    worktree holds uncommitted or unmerged work. Its worktree is removed; events stay."""
+    # lazy: CLI start-up time
+    from bosun.agents.driver import project_fleet
+    from bosun.agents.forget import forget_identity
+
+    role, ident = _ref(agent, name)
+    done = forget_identity(project_fleet(project()), role, ident)
+    removed = f" and its worktree {done['worktree_removed']}" if done["worktree_removed"] else ""
+    output(done, as_json, f"deleted {done['identity']}{removed}")
 
 
 def register(root: typer.Typer) -> None:

@@ -27,6 +27,16 @@ def _by() -> str | None:
 
 
 def _render(requests: list[Any]) -> str:
+    waiting = [r.id for r in requests if r.status == "awaiting_approval"]
+    hints = "".join(
+        f"\n{i} awaits approval: review it with `bosun mr diff {i}`, "
+        f"then `bosun mr approve {i}` (or `bosun mr reject {i} --reason …`)"
+        for i in waiting
+    )
+    return _table(requests) + hints
+
+
+def _table(requests: list[Any]) -> str:
     return table(
         (
             (
@@ -72,11 +82,13 @@ def enqueue(
         branch, work_id=work, identity=identity, target=target, by=_by()
     )
     verb = "queued" if created else "already queued as"
-    output(
-        {**request.to_json(), "created": created},
-        as_json,
-        f"{verb} {request.id}: {request.branch} → {request.target}",
-    )
+    text = f"{verb} {request.id}: {request.branch} → {request.target}"
+    if request.status == "awaiting_approval":
+        text += (
+            f"\nit awaits approval: review it with `bosun mr diff {request.id}`, "
+            f"then `bosun mr approve {request.id}`"
+        )
+    output({**request.to_json(), "created": created}, as_json, text)
 
 
 @app.command("list")
@@ -85,7 +97,8 @@ def list_(
     target: str = typer.Option(None, "--target", help="Only this target branch."),
     as_json: bool = JSON,
 ) -> None:
-    """List merge requests (queued, testing, conflict, failed; --all for every one)."""
+    """List merge requests (awaiting approval, queued, testing, conflict, failed, rejected;
+    --all for every one)."""
     requests = _queue().list(include_finished=show_all, target=target)
     output(requests, as_json, _render)
 
@@ -134,6 +147,13 @@ def _summary(reports: list[Any]) -> str:
             f"{r.gate_runs} gate runs in {r.batches} batches"
             + (f", {len(r.recovered)} recovered" if r.recovered else "")
         )
+        if r.untested:
+            from bosun.mergequeue.untested import EXAMPLE_GATE  # lazy: CLI start-up time
+
+            lines.append(
+                f"WARNING: {r.target}: landed untested, no merge gates are configured; add "
+                f"your test command under [merge_queue] in .bosun/config.toml: {EXAMPLE_GATE}"
+            )
     return "\n".join(lines)
 
 
@@ -146,7 +166,8 @@ def cancel(request_id: str, as_json: bool = JSON) -> None:
 
 @app.command("retry")
 def retry(request_id: str, as_json: bool = JSON) -> None:
-    """Queue a conflicted, failed or cancelled request again."""
+    """Queue a conflicted, failed, cancelled or rejected request again (under
+    `require_approval` it waits for approval again)."""
     request = _queue().retry(request_id, by=_by())
     output(request, as_json, f"{request.id} {request.status}")
 

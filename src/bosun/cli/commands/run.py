@@ -136,11 +136,20 @@ def start(
             f"run_id={d.run_id}\nlogs_root={d.logs_root}\npid_file={d.pid_file}",
         )
         return
-    from bosun.pipeline.launch import start_run  # lazy: CLI start-up time
+    # lazy: CLI start-up time
+    from bosun.cli.run_progress import ForegroundProgress
+    from bosun.pipeline.launch import start_run
+    from bosun.pipeline.rundir import check_run_id, new_run_id
 
     opts = _options(ctx, keep_worktree)
     opts.strict_models = strict_models
-    record = start_run(graph, opts, run_id, logs_root)
+    run_id = check_run_id(run_id) if run_id else new_run_id(opts.clock.now())
+    root = logs_root if logs_root is not None else opts.runs_dir / run_id
+    if as_json:
+        record = start_run(graph, opts, run_id, logs_root)
+    else:
+        with ForegroundProgress(root):
+            record = start_run(graph, opts, run_id, logs_root)
     _finished(record, as_json)
 
 
@@ -260,10 +269,17 @@ def resume(
     as_json: bool = JSON,
 ) -> None:
     """Continue a stopped or failed run from its checkpoint."""
-    from bosun.pipeline.launch import resume_run  # lazy: CLI start-up time
+    # lazy: CLI start-up time
+    from bosun.cli.run_progress import ForegroundProgress
+    from bosun.pipeline.launch import resume_run
 
-    ctx = optional_project()
-    _finished(resume_run(logs_root, _options(ctx, keep_worktree)), as_json)
+    opts = _options(optional_project(), keep_worktree)
+    if as_json:
+        _finished(resume_run(logs_root, opts), as_json)
+        return
+    with ForegroundProgress(logs_root, skip_history=True):
+        record = resume_run(logs_root, opts)
+    _finished(record, as_json)
 
 
 def _locate(run_id: str | None, logs_root: Path | None, ctx: Context | None) -> Path:

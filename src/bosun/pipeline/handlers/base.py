@@ -133,6 +133,13 @@ def no_events(name: str, /, **data: Any) -> None:
     """An `Emit` that records nothing."""
 
 
+Progress = Callable[[str], None]
+
+
+def no_progress(source: str) -> None:
+    """A `Progress` that tells nobody."""
+
+
 @dataclass
 class HandlerContext:
     """Everything a handler may use. `project` is the bosun project's Context (None when the
@@ -154,6 +161,9 @@ class HandlerContext:
     run_branch: BranchRunner | None = None
     merge_branch: Callable[[str], str] | None = None
     emit: Emit = no_events
+    # tells the stall watchdog the node shows work (`source`: screen, tool_call, commit,
+    # model_request…) without writing an event; every `emit` counts as progress too
+    progress: Progress = no_progress
 
     def env(self) -> dict[str, str]:
         """Environment variables a stage process sees (besides the inherited ones); each

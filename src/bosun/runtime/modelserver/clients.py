@@ -6,7 +6,8 @@ variables that make it talk to the server instead of its provider:
 
 - claude: `ANTHROPIC_BASE_URL`, `ANTHROPIC_AUTH_TOKEN`; `~/.claude.json` with onboarding done;
 - codex: `CODEX_HOME` with a `config.toml` whose provider `scripted` speaks the Responses
-  API at `URL/v1`;
+  API at `URL/v1`, its key in `CODEX_SCRIPTED_KEY` (a `CODEX_*` name, which the codex
+  preset passes on);
 - gemini: `GOOGLE_GEMINI_BASE_URL`, `GEMINI_API_KEY`; `~/.gemini/settings.json` selecting
   API-key auth.
 
@@ -71,9 +72,9 @@ def prepare_client(tool: str, url: str, home: Path) -> dict[str, str]:
             'name = "scripted"\n'
             f'base_url = "{url}/v1"\n'
             'wire_api = "responses"\n'
-            'env_key = "SCRIPTED_KEY"\n'
+            'env_key = "CODEX_SCRIPTED_KEY"\n'
         )
-        return {"CODEX_HOME": str(codex_home), "SCRIPTED_KEY": "scripted"}
+        return {"CODEX_HOME": str(codex_home), "CODEX_SCRIPTED_KEY": "scripted"}
     if tool == "gemini":
         (home / ".gemini").mkdir(exist_ok=True)
         settings = {"security": {"auth": {"selectedType": "gemini-api-key"}}}

@@ -79,6 +79,11 @@ class Observations:
     # Unfinished work on the hook that is not done or queued for merging. An idle agent
     # with nothing to do is silent by design: that silence is not staleness.
     work_pending: bool = True
+    # Real progress, for verifying a recovery attempt: the latest screen change seen
+    # between two looks of this session (never its first look, never the echo of text the
+    # supervisor typed), and the hook's latest phase change or checkpoint.
+    work_seen_at: float | None = None
+    hook_progress_at: float | None = None
 
     def last_sign_of_life(self) -> float:
         """The latest of heartbeat, screen change, hook change and session start."""
@@ -91,12 +96,14 @@ class Observations:
         return max(s for s in stamps if s is not None)
 
     def progress_since(self, since: float) -> bool:
-        """Heartbeat plus a screen or hook change, all after `since` (verification)."""
-        heartbeat = self.last_seen > since
-        changed = any(
-            s is not None and s > since for s in (self.screen_changed_at, self.hook_changed_at)
+        """Real progress after `since` (verification): a phase change or a checkpoint on
+        the hook, or the screen moving between two looks (a tool call, a new step). A
+        heartbeat, a fresh session's start-up screen or the echo of a nudge is a sign of
+        life, not progress."""
+        moved = any(
+            s is not None and s > since for s in (self.work_seen_at, self.hook_progress_at)
         )
-        return heartbeat and changed and self.alive is not False
+        return moved and self.alive is not False
 
 
 @dataclass(frozen=True)

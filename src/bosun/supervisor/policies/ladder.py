@@ -189,23 +189,52 @@ def next_strategy(
 def verify(
     attempt: Attempt, observations: Observations, now: float, verify_within: float
 ) -> Outcome:
-    """Did the session show progress after `attempt` started?
+    """Did the session make real progress after `attempt` started?
 
-    SUCCESS when it heartbeated *and* its screen or hook changed since the attempt started;
-    FAILURE when the session died since, or when `verify_within` passed without progress;
-    PENDING otherwise. An escalation is settled as ESCALATED at once.
+    SUCCESS on real progress (`Observations.progress_since`: a phase change, a checkpoint,
+    the screen moving between two looks) after the attempt started — for a rung that starts
+    a new session, after that session started (its start-up and the supervisor's own
+    checkpoint of a context cycle are not progress); FAILURE when the session died since,
+    or when `verify_within` passed without progress; PENDING otherwise. An escalation is
+    settled as ESCALATED at once.
     """
     if attempt.outcome != Outcome.PENDING:
         return attempt.outcome
     if attempt.strategy == Strategy.ESCALATE:
         return Outcome.ESCALATED
-    if observations.progress_since(attempt.started_at):
+    since = attempt.started_at
+    if attempt.strategy in RESTARTING and observations.session_started_at is not None:
+        since = max(since, observations.session_started_at)
+    if observations.progress_since(since):
         return Outcome.SUCCESS
-    died = (
+    if died_since(attempt, observations) or now - attempt.started_at >= verify_within:
+        return Outcome.FAILURE
+    return Outcome.PENDING
+
+
+def died_since(attempt: Attempt, observations: Observations) -> bool:
+    """The session was seen dead, having exited after the attempt started."""
+    return (
         observations.alive is False
         and observations.exited_at is not None
         and observations.exited_at >= attempt.started_at
     )
-    if died or now - attempt.started_at >= verify_within:
-        return Outcome.FAILURE
-    return Outcome.PENDING
+
+
+def verdict_detail(attempt: Attempt, observations: Observations, outcome: Outcome) -> str:
+    """The one-line reason recorded with a settled attempt."""
+    if outcome == Outcome.SUCCESS:
+        return "progress seen"
+    if outcome == Outcome.ESCALATED:
+        return "escalated"
+    if died_since(attempt, observations):
+        start = observations.session_started_at
+        lived = (
+            f" {max(0.0, (observations.exited_at or 0.0) - start):.1f}s after it started"
+            if start is not None and start >= attempt.started_at
+            else ""
+        )
+        code = observations.exit_code
+        how = f" (exit code {code})" if code is not None else ""
+        return f"session died{lived}{how}"
+    return "no progress within verify_within"

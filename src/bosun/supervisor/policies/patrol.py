@@ -24,6 +24,7 @@ class PatrolConfig:
     orchestrator_roles: tuple[str, ...] = ("orchestrator", "runner")
     exempt_roles: tuple[str, ...] = ("crew",)
     compliance_window: float = 120.0
+    max_interval: float = 3600.0  # the backoff's ceiling
 
 
 class RoleKind(StrEnum):
@@ -52,12 +53,20 @@ def patrol_interval(role: str, config: PatrolConfig, *, crew: bool = False) -> f
 
 
 def patrol_due(
-    role: str, last_patrol: float | None, now: float, config: PatrolConfig, *, crew: bool = False
+    role: str,
+    last_patrol: float | None,
+    now: float,
+    config: PatrolConfig,
+    *,
+    crew: bool = False,
+    unanswered: int = 0,
 ) -> bool:
-    """Is a patrol of this identity due? Never for crew; at once if never patrolled."""
+    """Is a patrol of this identity due? Never for crew; at once if never patrolled. Each
+    nudge since the hook last moved doubles the interval, up to `max_interval`."""
     interval = patrol_interval(role, config, crew=crew)
     if interval is None:
         return False
+    interval = min(interval * 2 ** min(unanswered, 30), max(config.max_interval, interval))
     return last_patrol is None or now - last_patrol >= interval
 
 
@@ -72,6 +81,7 @@ class PatrolSubject:
     phase: str | None = None
     crew: bool = False
     last_patrol: float | None = None  # last nudge recorded as delivered
+    unanswered: int = 0  # nudges since the hook last moved: each doubles the interval
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,14 @@ def decide_nudge(subject: PatrolSubject, now: float, config: PatrolConfig) -> Nu
     """Nudge an idle agent with unfinished work on its hook, when its patrol is due."""
     if role_kind(subject.role, config, crew=subject.crew) == RoleKind.CREW:
         return NudgeDecision(False, "crew identities are exempt from patrol")
-    if not patrol_due(subject.role, subject.last_patrol, now, config, crew=subject.crew):
+    if not patrol_due(
+        subject.role,
+        subject.last_patrol,
+        now,
+        config,
+        crew=subject.crew,
+        unanswered=subject.unanswered,
+    ):
         return NudgeDecision(False, "patrol not due yet")
     if not subject.hook_unfinished:
         return NudgeDecision(False, "no unfinished work on the hook")

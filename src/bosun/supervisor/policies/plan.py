@@ -82,8 +82,10 @@ def plan_recovery(
     *,
     crew: bool = False,
     detected_at: float | None = None,
+    hook: str | None = None,
 ) -> RecoveryPlan:
-    """`detected_at`: when the condition was last detected (its `_detected` event)."""
+    """`detected_at`: when the condition was last detected (its `_detected` event); `hook`:
+    where the hook stands now (`restart.hook_key`), so restarts without progress count."""
     decision = next_strategy(attempts, condition, now, ladder, crew=crew)
     if decision.step != Step.ACT or decision.strategy not in RESTARTING:
         return RecoveryPlan(
@@ -94,7 +96,7 @@ def plan_recovery(
             now if decision.step == Step.ACT else decision.until,
             ladder=decision,
         )
-    gate = restart.decide(restarts, now)
+    gate = restart.decide(restarts, now, hook)
     if gate.action == RestartAction.QUARANTINE:
         return RecoveryPlan(
             Step.ACT,

@@ -5,6 +5,10 @@
   `stable_after` proves health, so earlier restarts no longer count.
 - **Intensity**: more than `max_restarts` restarts of the streak inside `restart_window`
   → quarantine and escalate instead of looping (OTP: MaxR in MaxT).
+- **Same hook**: a restart made while the hook stood where it stands now (same work item,
+  phase and checkpoint) counts towards the intensity however long ago it was: the identity
+  has made no progress since, so a slow loop (a stall every half hour, a crash every five
+  minutes) reaches the limit as surely as a fast one.
 - **Backoff**: the first restart of a streak is immediate (a single crash costs nothing);
   the k-th after it waits `min(base · r^(k-1), max_delay)` with `r = (max_delay/base)^(1/steps)`
   — `base=10, steps=4, max=160` gives 10, 20, 40, 80, 160, 160… exactly like systemd.
@@ -12,6 +16,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,6 +28,7 @@ class RestartRecord:
 
     crashed_at: float
     restarted_at: float
+    hook: str | None = None  # where the hook stood (`hook_key`); None: no hook, or unknown
 
 
 class RestartAction(StrEnum):
@@ -81,10 +87,24 @@ class RestartPolicy:
         delay: float = self.base_delay * ratio ** (previous - 1)
         return min(delay, self.max_delay)
 
-    def decide(self, history: Sequence[RestartRecord], now: float) -> RestartDecision:
-        """Restart (after a delay) or quarantine, for an identity that needs a restart now."""
+    def decide(
+        self, history: Sequence[RestartRecord], now: float, hook: str | None = None
+    ) -> RestartDecision:
+        """Restart (after a delay) or quarantine, for an identity that needs a restart now.
+
+        `hook`: where the identity's hook stands now (`hook_key`); earlier restarts made at
+        the same place count towards the limit whenever they were."""
         streak = self.streak(history, now)
-        in_window = sum(1 for r in streak if r.restarted_at > now - self.restart_window)
+        counted = {
+            (r.crashed_at, r.restarted_at)
+            for r in history
+            if r.restarted_at <= now
+            and (
+                (r in streak and r.restarted_at > now - self.restart_window)
+                or (hook is not None and r.hook == hook)
+            )
+        }
+        in_window = len(counted)
         if in_window >= self.max_restarts:
             return RestartDecision(
                 RestartAction.QUARANTINE,
@@ -92,8 +112,8 @@ class RestartPolicy:
                 now,
                 len(streak),
                 in_window,
-                f"{in_window} restarts within {self.restart_window:g}s "
-                f"(limit {self.max_restarts}); quarantined",
+                f"{in_window} restarts within {self.restart_window:g}s or without "
+                f"progress on the hook (limit {self.max_restarts}); quarantined",
             )
         delay = self.delay_for(len(streak))
         return RestartDecision(
@@ -109,3 +129,13 @@ class RestartPolicy:
     def is_stable(self, history: Sequence[RestartRecord], now: float) -> bool:
         """True once the identity has run `stable_after` since its last restart."""
         return not self.streak(history, now)
+
+
+def hook_key(work_id: str | None, phase: str | None, note: str | None) -> str | None:
+    """Where a hook stands, for counting restarts made without progress: it changes with
+    every phase change and every checkpoint the agent writes (its note; the supervisor's own
+    checkpoint before a context cycle keeps the note, so it does not count as progress)."""
+    if work_id is None:
+        return None
+    digest = hashlib.blake2b((note or "").encode(), digest_size=6).hexdigest()
+    return f"{work_id}:{phase}:{digest}"

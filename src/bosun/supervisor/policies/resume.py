@@ -122,6 +122,7 @@ class SessionEnding:
 class EnqueueDecision:
     enqueue: bool
     reason: str
+    capped: bool = False  # refused at the revival cap: nothing will revive it any more
 
 
 def consider_enqueue(
@@ -146,6 +147,7 @@ def consider_enqueue(
             False,
             f"revived {len(recent)} times in the last "
             f"{config.resurrection_window / 3600:g}h (limit {config.max_resurrections})",
+            capped=True,
         )
     return EnqueueDecision(True, f"ended mid-work ({ending.cause})")
 

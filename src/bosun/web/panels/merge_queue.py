@@ -14,7 +14,7 @@ from bosun.web.panels._html import badge, esc, short, table
 if TYPE_CHECKING:
     from bosun.web.view import View
 
-ACTIVE = ("queued", "testing")
+ACTIVE = ("awaiting_approval", "queued", "testing")
 
 
 def data(view: View, params: Mapping[str, str]) -> Data:
@@ -36,12 +36,15 @@ def data(view: View, params: Mapping[str, str]) -> Data:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     active = sum(counts.get(s, 0) for s in ACTIVE)
     landed = counts.get("merged", 0)
+    awaiting = counts.get("awaiting_approval", 0)
     return {
         "requests": requests,
         "targets": targets,
         "batch_mode": mode,
         "counts": counts,
-        "summary": f"{active} in queue · {landed} landed",
+        "summary": f"{active} in queue · "
+        + (f"{awaiting} awaiting approval · " if awaiting else "")
+        + f"{landed} landed",
     }
 
 
@@ -62,7 +65,7 @@ def render(d: Data) -> str:
             esc(r["identity"] or "-"),
             esc(r["batch_id"] or "-"),
             esc((r["landed"] or "")[:10]),
-            esc(short(r["reason"], 70)),
+            _reason(r),
         ]
         for r in rows
     ]
@@ -73,6 +76,14 @@ def render(d: Data) -> str:
         row_attrs=attrs,
         empty="no merge requests",
     )
+
+
+def _reason(r: Data) -> str:
+    """The reason, or how to approve a request that waits for a review (the dashboard is
+    read-only: approving is `bosun mr approve` or the TUI's `p`)."""
+    if r["status"] == "awaiting_approval":
+        return f"awaits approval: <code>bosun mr approve {esc(r['id'])}</code>"
+    return esc(short(r["reason"], 70))
 
 
 PANEL = register(
