@@ -127,6 +127,7 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
                     work_id=hook.work_id,
                     head="0" * 40,
                     enqueued_by="test",
+                    status=str(RequestStatus.QUEUED),
                 )
                 request = load(tx, rid)
                 assert request is not None
