@@ -119,7 +119,9 @@ def test_release_finishes_the_hook_and_frees_the_identity(ctx: Context, work_id:
     ctx.hooks.pin("polecat", "toast", work_id)
     released = ctx.hooks.release("polecat", "toast")
     assert released.phase == Phase.RELEASED and not released.unfinished
-    assert ctx.events.since(0)[-1].kind == "hook.released"
+    kinds = [e.kind for e in ctx.events.since(0)]
+    assert kinds[-3:] == ["hook.phase", "hook.released", "work.status"]  # back to open
+    assert ctx.work.get(work_id).status == WorkStatus.OPEN
     before = snapshot(ctx.store)
     assert ctx.hooks.release("polecat", "toast") == released  # again: nothing changes
     assert snapshot(ctx.store) == before

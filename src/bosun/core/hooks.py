@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bosun.base.errors import InvalidInput, NotFound
 from bosun.base.names import check_text
+from bosun.core.agreement import FINISHED_WORK, work_follows_hooks_in
 from bosun.core.mirrors import mirror_hook
 from bosun.core.records import PHASE_TRANSITIONS, Hook, Phase, PhaseChange, check_transition
 
@@ -58,16 +59,36 @@ class Hooks:
         with self.ctx.store.transaction(write=False) as tx:
             return [Hook.from_row(r) for r in tx.all("hook_list")]
 
-    def pin(self, role: str, name: str, work_id: str, summary: str | None = None) -> Hook:
-        """Pin a work item to the identity (replacing a released or finished hook)."""
+    def pin(
+        self,
+        role: str,
+        name: str,
+        work_id: str,
+        summary: str | None = None,
+        *,
+        by: str | None = None,
+        force: bool = False,
+    ) -> Hook:
+        """Pin a work item to the identity (replacing a released or finished hook).
+
+        `by` is the identity asking (None: the operator, or bosun itself); an agent pins
+        onto another identity only with `force`, recorded as `hook.forced`."""
         if summary is not None:
             check_text(summary, "summary")
         with self.ctx.store.transaction() as tx:
             self.ctx.identities.get_in(tx, role, name)
+            self.authorize_in(tx, role, name, by, force, "pin", work_id)
             work = self.ctx.work.get_in(tx, work_id)
             current = self.find_in(tx, role, name)
             if current is not None and current.work_id == work_id and current.unfinished:
                 return current  # pinning the same work again changes nothing
+            if work.status in FINISHED_WORK:
+                raise InvalidInput(
+                    f"work item {work_id} is {work.status}: there is nothing left to do on it",
+                    "pin open work (`bosun work ready`); a rejected item can be reopened with "
+                    f"`bosun work update {work_id} --status open`",
+                    code="work_finished",
+                )
             if current is not None and current.unfinished:
                 raise InvalidInput(
                     f"{role}/{name} already holds unfinished work {current.work_id} "
@@ -90,31 +111,91 @@ class Hooks:
                     role, name, work.id, Phase.ASSIGNED, tx.now, tx.now, history=history
                 ).history_json(),
             )
-            if work.status == "open":
-                self.ctx.work.set_status_in(tx, work.id, "in_progress", by=f"{role}/{name}")
+            work_follows_hooks_in(self.ctx, tx, work.id, f"{role}/{name}")
             hook = self.get_in(tx, role, name)
-            tx.emit("hook.pinned", f"{role}/{name}", {"work_id": work.id, "phase": "assigned"})
+            tx.emit(
+                "hook.pinned",
+                f"{role}/{name}",
+                {"work_id": work.id, "phase": "assigned", "by": by},
+            )
             mirror_hook(self.ctx, tx, role, name, hook)
             return hook
 
-    def update_phase(self, role: str, name: str, phase: str | Phase) -> Hook:
+    def update_phase(
+        self,
+        role: str,
+        name: str,
+        phase: str | Phase,
+        *,
+        by: str | None = None,
+        force: bool = False,
+    ) -> Hook:
+        """Move the hook (and its work item); an agent moves another's only with `force`."""
         with self.ctx.store.transaction() as tx:
-            return self.update_phase_in(tx, role, name, phase)
+            hook = self.get_in(tx, role, name)
+            self.authorize_in(tx, role, name, by, force, "update-phase", hook.work_id)
+            return self.update_phase_in(tx, role, name, phase, by=by)
 
-    def update_phase_in(self, tx: Tx, role: str, name: str, phase: str | Phase) -> Hook:
-        new = parse_phase(str(phase))
+    def authorize_in(
+        self,
+        tx: Tx,
+        role: str,
+        name: str,
+        by: str | None,
+        force: bool,
+        action: str,
+        work_id: str,
+    ) -> None:
+        """An agent (`by`) acts on its own hook; on another identity's only with `force`,
+        which is audited (`hook.forced` names who forced it). The operator (`by` None)
+        may act on any hook."""
+        target = f"{role}/{name}"
+        if by is None or by == target:
+            return
+        if not force:
+            crew = self.ctx.identities.get_in(tx, role, name).crew
+            raise InvalidInput(
+                f"{by} may not {action} the hook of {target}{' (crew)' if crew else ''}",
+                f"an agent changes only its own hook; add --force to {action} anyway "
+                "(recorded), or ask the operator",
+                code="not_authorized",
+            )
+        tx.emit("hook.forced", target, {"by": by, "action": action, "work_id": work_id})
+
+    def update_phase_in(
+        self, tx: Tx, role: str, name: str, phase: str | Phase, by: str | None = None
+    ) -> Hook:
+        """Move the hook, and its work item with it (core.agreement)."""
         hook = self.get_in(tx, role, name)
+        new = parse_phase(str(phase))
         if hook.phase == new:
             return hook
-        check_transition(PHASE_TRANSITIONS, f"hook of {role}/{name}", hook.phase, new)
-        history = (*hook.history, PhaseChange(new, tx.now, hook.phase))[-MAX_HISTORY:]
-        updated = self._save(tx, hook, phase=new, history=history)
-        tx.emit(
-            "hook.phase",
-            f"{role}/{name}",
-            {"old": str(hook.phase), "new": str(new), "work_id": hook.work_id},
-        )
-        self.ctx.work.follow_phase_in(tx, hook.work_id, new, by=f"{role}/{name}")
+        self.move_in(tx, role, name, new, by=by)
+        work_follows_hooks_in(self.ctx, tx, hook.work_id, by or f"{role}/{name}")
+        return self.get_in(tx, role, name)
+
+    def move_in(
+        self,
+        tx: Tx,
+        role: str,
+        name: str,
+        phase: Phase,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> Hook:
+        """The hook alone: callers keep its work item agreeing (see core.agreement)."""
+        hook = self.get_in(tx, role, name)
+        check_transition(PHASE_TRANSITIONS, f"hook of {role}/{name}", hook.phase, phase)
+        history = (*hook.history, PhaseChange(phase, tx.now, hook.phase))[-MAX_HISTORY:]
+        updated = self._save(tx, hook, phase=phase, history=history)
+        data = {"old": str(hook.phase), "new": str(phase), "work_id": hook.work_id}
+        if by is not None:
+            data["by"] = by
+        if reason is not None:
+            data["reason"] = reason
+        tx.emit("hook.phase", f"{role}/{name}", data)
+        if phase == Phase.RELEASED:
+            tx.emit("hook.released", f"{role}/{name}", {"work_id": hook.work_id, "by": by})
         return updated
 
     def update_resumption(self, role: str, name: str, text: str) -> Hook:
@@ -149,14 +230,17 @@ class Hooks:
         )
         return updated
 
-    def release(self, role: str, name: str) -> Hook:
+    def release(
+        self, role: str, name: str, by: str | None = None, *, force: bool = False
+    ) -> Hook:
+        """Let go of the hook's work; work nobody holds any more goes back to open. An
+        agent (`by`) releases another identity's hook only with `force`."""
         with self.ctx.store.transaction() as tx:
             hook = self.get_in(tx, role, name)
             if hook.phase == Phase.RELEASED:
                 return hook
-            released = self.update_phase_in(tx, role, name, Phase.RELEASED)
-            tx.emit("hook.released", f"{role}/{name}", {"work_id": hook.work_id})
-            return released
+            self.authorize_in(tx, role, name, by, force, "release", hook.work_id)
+            return self.update_phase_in(tx, role, name, Phase.RELEASED, by=by)
 
     def _save(
         self,

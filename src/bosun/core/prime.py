@@ -131,7 +131,16 @@ def skip_instructions(hook: Hook | None) -> list[str]:
     return [f"{phase}: {DONE_MEANS[phase]}" for phase in ORDER[1 : current + 1]]
 
 
-def next_steps(identity: Identity, hook: Hook | None) -> list[str]:
+def merge_ready_command(ref: str, branch: str | None = None) -> str:
+    """The signal that offers an agent's branch to the merge queue. Without `branch` the
+    queue takes the branch checked out in the sender's worktree."""
+    payload = f""" --payload '{{"branch": "{branch}"}}'""" if branch else ""
+    return f"`bosun signal send refinery/merge-queue MERGE_READY --from {ref}{payload}`"
+
+
+def next_steps(identity: Identity, hook: Hook | None, branch: str | None = None) -> list[str]:
+    """What the agent does next in each phase: the next real step, as commands bosun
+    accepts from it (the stop gate repeats them; tests run them)."""
     r, n = identity.role, identity.name
     ref = identity.ref
     if hook is None or hook.phase == Phase.RELEASED:
@@ -154,8 +163,8 @@ def next_steps(identity: Identity, hook: Hook | None) -> list[str]:
         Phase.IMPL_COMPLETE: [
             "The implementation is complete — do not redo it.",
             "Run the project's tests; fix what fails.",
-            f"Then: `bosun hook update-phase {r} {n} merge_ready` and "
-            f"`bosun signal send refinery/merge-queue MERGE_READY --from {ref}`.",
+            f"Then offer it to the merge queue: `bosun hook update-phase {r} {n} merge_ready` "
+            f"and {merge_ready_command(ref, branch)}.",
         ],
         Phase.VALIDATING: [
             "Validation is running on your work; wait for its result in your signals.",

@@ -88,6 +88,28 @@ def check_transition(
         )
 
 
+def transition_path(
+    table: dict[Any, frozenset[Any]], start: Any, goal: Any, avoid: frozenset[Any] = frozenset()
+) -> list[Any] | None:
+    """The shortest legal walk from `start` to `goal` (excluding `start`) that passes through
+    no state in `avoid` on the way; None when there is none."""
+    paths: list[list[Any]] = [[start]]
+    seen = {start}
+    while paths:
+        grown = []
+        for path in paths:
+            if path[-1] == goal:
+                return path[1:]
+            if path[-1] in avoid and len(path) > 1:
+                continue
+            for nxt in sorted(table[path[-1]], key=str):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    grown.append([*path, nxt])
+        paths = grown
+    return None
+
+
 def _json(value: str | None, default: Any) -> Any:
     return json.loads(value) if value else default
 

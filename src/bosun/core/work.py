@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from bosun.base.errors import InvalidInput, NotFound, OperationFailed
 from bosun.base.ids import short_id
 from bosun.base.names import check_text
+from bosun.core.agreement import holders_in, hooks_follow_work_in
 from bosun.core.records import (
     UNFINISHED_PHASES,
     WORK_TRANSITIONS,
-    Phase,
     WorkItem,
     WorkStatus,
     check_transition,
@@ -22,14 +22,6 @@ if TYPE_CHECKING:
     from bosun.store.protocol import Tx
 
 MAX_TTL_S = 100 * 365.25 * 86400  # a wisp's TTL beyond this is a typo, not a plan
-
-# The work item follows its hook where a phase has a matching status.
-PHASE_TO_STATUS = {
-    Phase.EXECUTING: WorkStatus.IN_PROGRESS,
-    Phase.IMPL_COMPLETE: WorkStatus.IMPL_COMPLETE,
-    Phase.MERGE_READY: WorkStatus.MERGE_READY,
-    Phase.MERGED: WorkStatus.MERGED,
-}
 
 
 def parse_status(value: str) -> WorkStatus:
@@ -101,20 +93,44 @@ class Work:
         return WorkItem.from_row(row)
 
     def list(self, status: str | None = None, include_wisps: bool = False) -> list[WorkItem]:
+        with self.ctx.store.transaction(write=False) as tx:
+            return self.list_in(tx, status, include_wisps)
+
+    def list_in(
+        self, tx: Tx, status: str | None = None, include_wisps: bool = False
+    ) -> builtins.list[WorkItem]:
         if status is not None:
             status = str(parse_status(status))
-        with self.ctx.store.transaction(write=False) as tx:
-            rows = tx.all("work_list", status=status, include_wisps=int(include_wisps))
+        rows = tx.all("work_list", status=status, include_wisps=int(include_wisps))
         return [WorkItem.from_row(r) for r in rows]
 
     def ready(self, include_wisps: bool = False) -> builtins.list[WorkItem]:
-        """Open work that no hook holds, highest priority first."""
+        """Open work that no unfinished hook holds, highest priority first."""
         with self.ctx.store.transaction(write=False) as tx:
-            rows = tx.all("work_ready", include_wisps=int(include_wisps))
+            return self.ready_in(tx, include_wisps)
+
+    def ready_in(self, tx: Tx, include_wisps: bool = False) -> builtins.list[WorkItem]:
+        rows = tx.all("work_ready", include_wisps=int(include_wisps))
         return [WorkItem.from_row(r) for r in rows]
 
-    def set_status(self, work_id: str, status: str, by: str | None = None) -> WorkItem:
+    def set_status(
+        self,
+        work_id: str,
+        status: str,
+        by: str | None = None,
+        *,
+        agent: str | None = None,
+        force: bool = False,
+    ) -> WorkItem:
+        """Move the work item and the hooks holding it. When an `agent` asks, the hooks of
+        other identities move only with `force` (recorded as `hook.forced`)."""
         with self.ctx.store.transaction() as tx:
+            if agent is not None:
+                for hook in holders_in(self.ctx, tx, work_id):
+                    if hook.unfinished:
+                        self.ctx.hooks.authorize_in(
+                            tx, hook.role, hook.name, agent, force, "update the work of", work_id
+                        )
             return self.set_status_in(tx, work_id, status, by=by)
 
     def set_status_in(
@@ -125,10 +141,25 @@ class Work:
         by: str | None = None,
         reason: str | None = None,
     ) -> WorkItem:
+        """Move the work item, and the hooks holding it with it (core.agreement)."""
         new = parse_status(status)
         item = self.get_in(tx, work_id)
         if item.status == new:
             return item
+        self.write_status_in(tx, work_id, new, by=by, reason=reason)
+        hooks_follow_work_in(self.ctx, tx, work_id, by)
+        return self.get_in(tx, work_id)
+
+    def write_status_in(
+        self,
+        tx: Tx,
+        work_id: str,
+        new: WorkStatus,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """The work item alone: callers keep its hooks agreeing (see core.agreement)."""
+        item = self.get_in(tx, work_id)
         check_transition(WORK_TRANSITIONS, f"work item {work_id}", item.status, new)
         if not tx.run("work_set_status", id=work_id, status=str(new), old_status=str(item.status)):
             raise OperationFailed(f"work item {work_id} changed meanwhile", "try again")
@@ -137,18 +168,6 @@ class Work:
             work_id,
             {"old": str(item.status), "new": str(new), "by": by, "reason": reason},
         )
-        return self.get_in(tx, work_id)
-
-    def follow_phase_in(self, tx: Tx, work_id: str, phase: Phase, by: str) -> None:
-        """Move the work item along with its hook's phase, when that move is legal."""
-        target = PHASE_TO_STATUS.get(phase)
-        if target is None:
-            return
-        item = self.get_in(tx, work_id)
-        if item.status == WorkStatus.MERGE_CONFLICT and phase == Phase.EXECUTING:
-            return  # the agent is resolving the conflict: the item stays merge_conflict
-        if target in WORK_TRANSITIONS[item.status]:
-            self.set_status_in(tx, work_id, str(target), by=by, reason=f"hook phase {phase}")
 
     def purge_wisps(self) -> builtins.list[str]:
         """Delete expired wisps that no hook holds; returns their ids."""

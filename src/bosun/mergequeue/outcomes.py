@@ -200,8 +200,9 @@ def _hand_back(ctx: Context, tx: Tx, request: MergeRequest, text: str) -> list[s
 
 def settle_conflict(ctx: Context, tx: Tx, request: MergeRequest, files: list[str]) -> MergeRequest:
     reason = "conflict in " + (", ".join(files) if files else "the rebase")
-    notes = _hand_back(ctx, tx, request, conflict_instructions(request, files))
-    notes += _notes(walk_work(ctx, tx, request.work_id, WorkStatus.MERGE_CONFLICT, reason))
+    # the work item first: the hooks holding it follow it back to executing (core.agreement)
+    notes = _notes(walk_work(ctx, tx, request.work_id, WorkStatus.MERGE_CONFLICT, reason))
+    notes += _hand_back(ctx, tx, request, conflict_instructions(request, files))
     notes += _notes(
         _notify(
             ctx,
@@ -234,8 +235,8 @@ def settle_failed(
     ctx: Context, tx: Tx, request: MergeRequest, reason: str, detail: dict[str, Any]
 ) -> MergeRequest:
     tail = str(detail.get("tail", ""))
-    notes = _hand_back(ctx, tx, request, failure_instructions(request, reason, tail))
-    notes += _notes(walk_work(ctx, tx, request.work_id, WorkStatus.IN_PROGRESS, reason))
+    notes = _notes(walk_work(ctx, tx, request.work_id, WorkStatus.IN_PROGRESS, reason))
+    notes += _hand_back(ctx, tx, request, failure_instructions(request, reason, tail))
     notes += _notes(
         _notify(
             ctx,

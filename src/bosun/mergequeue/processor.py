@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bosun.base.errors import GitError
+from bosun.base.errors import BosunError, GitError
 from bosun.base.ids import short_id
+from bosun.gitops.branches import main_branch
 from bosun.gitops.git import Git
 from bosun.mergequeue import policy
+from bosun.mergequeue.bypass import watch_target
 from bosun.mergequeue.checkouts import behind_checkouts, repair_behind_checkouts
 from bosun.mergequeue.gates import GateResult, LeaseLost, run_gates
 from bosun.mergequeue.intake import consume_merge_ready
@@ -43,6 +45,7 @@ class ProcessReport:
     failed: list[str] = field(default_factory=list)
     requeued: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
+    direct_commits: list[str] = field(default_factory=list)  # on the target, not by the queue
     untested: bool = False  # something landed with no gates configured
 
     def to_json(self) -> dict[str, Any]:
@@ -61,7 +64,17 @@ def process(
     if not target:  # a checkout left behind by a landing is repaired even with nothing queued
         behind = {str(d["target"]) for d in behind_checkouts(ctx).values()}
         targets += sorted(behind.difference(targets))
-    return [Processor(ctx, repo, t).run(until_empty=until_empty) for t in targets]
+    reports = [Processor(ctx, repo, t).run(until_empty=until_empty) for t in targets]
+    if not target:  # the main branch is watched for direct commits even with nothing queued
+        try:
+            main = main_branch(repo, ctx.config)
+        except BosunError:
+            main = None
+        if main is not None and main not in targets:
+            watched = Processor(ctx, repo, main).watch()
+            if watched.direct_commits:
+                reports.append(watched)
+    return reports
 
 
 class Processor:
@@ -85,6 +98,7 @@ class Processor:
             self._repair()
             repair_behind_checkouts(self.ctx, self.repo, self.target)
             self.report.recovered += [r.id for r in recover(self.ctx, self.repo, self.target)]
+            self._watch()
             while self.process_batch() and until_empty:
                 pass
         except LeaseLost:
@@ -92,6 +106,26 @@ class Processor:
         finally:
             self.lease.release()
         return self.report
+
+    def watch(self) -> ProcessReport:
+        """Only look for direct commits on the target (under its lease)."""
+        ensure_target(self.ctx, self.target, policy.initial_window(self.floor, self.ceiling))
+        if not self.lease.acquire():
+            self.report.lease_held_by = self.lease.describe_holder() or "another processor"
+            return self.report
+        try:
+            self._watch()
+        finally:
+            self.lease.release()
+        return self.report
+
+    def _watch(self) -> None:
+        try:
+            found = watch_target(self.ctx, self.repo, self.target)
+        except GitError as exc:  # never let the watch stop the queue
+            self._event("merge.watch_failed", {"error": exc.message})
+            return
+        self.report.direct_commits += [c.commit for c in found]
 
     # -- one batch ------------------------------------------------------------------------
 

@@ -139,7 +139,8 @@ register(
         "AND (:include_wisps = 1 OR wisp = 0) ORDER BY priority, created_at, id",
         "work_ready": "SELECT w.* FROM work_items w WHERE w.status = 'open' "
         "AND (:include_wisps = 1 OR w.wisp = 0) "
-        "AND NOT EXISTS (SELECT 1 FROM hooks h WHERE h.work_id = w.id) "
+        "AND NOT EXISTS (SELECT 1 FROM hooks h WHERE h.work_id = w.id "
+        "AND h.phase NOT IN ('released', 'merged')) "
         "ORDER BY w.priority, w.created_at, w.id",
         "work_expired_wisps": "SELECT * FROM work_items WHERE wisp = 1 AND expires_at <= :now",
         "work_delete": "DELETE FROM work_items WHERE id = :id",

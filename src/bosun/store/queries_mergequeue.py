@@ -28,6 +28,8 @@ register(
         "AND status = :status ORDER BY seq LIMIT :limit",
         "mq_update": f"UPDATE merge_requests SET {_COLUMNS} WHERE id = :id "
         "AND status = :old_status",
+        "mq_landed_since": "SELECT * FROM merge_requests WHERE target = :target "
+        "AND status = 'merged' AND finished_at >= :since ORDER BY seq",
         "mq_pending_targets": "SELECT DISTINCT target FROM merge_requests "
         "WHERE status IN ('queued', 'testing') ORDER BY target",
         # per-target state: the adaptive window and (on SQLite) the processor lease

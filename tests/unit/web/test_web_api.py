@@ -97,7 +97,8 @@ def test_every_panel_returns_its_data_in_the_shapes_of_the_cli(project: Path) ->
     agents = {a["identity"]: a for a in data["agents"]["agents"]}
     assert set(agents) == {"polecat/toast", "crew/ada"}
     assert agents["crew/ada"]["crew"] is True
-    assert agents["polecat/toast"]["phase"] == "assigned"
+    # enqueued (merge_ready): the hook holding the work item follows it
+    assert agents["polecat/toast"]["phase"] == "merge_ready"
     assert agents["polecat/toast"]["liveness"] == "red"  # active, but no live session
     assert agents["polecat/toast"]["attention"]["level"] == "crashing"
     cli_agents = {a["identity"]: a for a in cli(project, "agent", "list")}

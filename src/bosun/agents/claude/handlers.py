@@ -16,12 +16,14 @@ import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bosun.base.errors import BosunError
 from bosun.base.paths import atomic_write_json
-from bosun.core.prime import build_prime
-from bosun.core.records import Phase
+from bosun.core.prime import build_prime, next_steps
+from bosun.core.records import Hook, Identity, Phase
+from bosun.gitops.git import Git
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -158,12 +160,7 @@ def stop(
             )
         _reset_blocks(ctx, ref)
         return QUIET
-    reason = (
-        f"Your hook still holds unfinished work: {hook.summary or hook.work_id} "
-        f"(phase {hook.phase}). Continue it — run `bosun prime` to see what is next. "
-        f"If you are truly done or blocked, say so with `bosun hook update-phase {role} "
-        f"{name} impl_complete` (or `blocked`), or hand off with `bosun handoff`."
-    )
+    reason = stop_reason(ctx.identities.get(role, name), hook)
     with ctx.store.transaction() as tx:
         tx.emit(
             "claude.stop_blocked",
@@ -171,6 +168,27 @@ def stop(
             {"phase": str(hook.phase), "block": blocks + 1, "work_id": hook.work_id},
         )
     return _json({"decision": "block", "reason": reason}), 0
+
+
+def stop_reason(identity: Identity, hook: Hook) -> str:
+    """Why the agent may not stop yet, and the next real step of its phase (the same
+    steps `bosun prime` gives), with the branch it offers to the merge queue."""
+    steps = " ".join(next_steps(identity, hook, _branch_of(identity)))
+    return (
+        f"Your hook still holds unfinished work: {hook.summary or hook.work_id} "
+        f"(phase {hook.phase}). Next: {steps} "
+        "If you cannot go on, record why and move the hook to blocked "
+        f"(`bosun hook update-phase {identity.role} {identity.name} blocked`), "
+        "or hand off with `bosun handoff`."
+    )
+
+
+def _branch_of(identity: Identity) -> str | None:
+    """The branch checked out in the identity's worktree; None when there is none."""
+    if not identity.worktree or not Path(identity.worktree).is_dir():
+        return None
+    found = Git(identity.worktree).try_run("symbolic-ref", "--quiet", "--short", "HEAD")
+    return found.stdout.strip() or None if found.ok else None
 
 
 def user_prompt_submit(ctx: Context, role: str, name: str, payload: dict[str, Any]) -> Result:

@@ -5,10 +5,22 @@ from __future__ import annotations
 import typer
 
 from bosun.cli import hot
-from bosun.cli.common import JSON, output, project, read_text_arg, table
+from bosun.cli.common import JSON, output, project, read_text_arg, self_identity, table
 from bosun.cli.hot import render_hook as _one
 
 app = typer.Typer(help="The work pinned to an identity (its hook).", no_args_is_help=True)
+FORCE = typer.Option(
+    False,
+    "--force",
+    help="Act on another identity's hook as an agent (BOSUN_IDENTITY set); recorded as a "
+    "hook.forced event naming you.",
+)
+
+
+def _caller() -> str | None:
+    """The agent running this command (BOSUN_IDENTITY); None for the operator."""
+    me = self_identity()
+    return "/".join(me) if me else None
 
 
 @app.command("pin")
@@ -17,10 +29,13 @@ def pin(
     name: str,
     work_id: str,
     summary: str = typer.Option(None, "--summary", help="One line shown in listings."),
+    force: bool = FORCE,
     as_json: bool = JSON,
 ) -> None:
-    """Pin WORK_ID to ROLE/NAME (phase `assigned`)."""
-    output(project().hooks.pin(role, name, work_id, summary), as_json, _one)
+    """Pin WORK_ID to ROLE/NAME (phase `assigned`). An agent (BOSUN_IDENTITY set) pins
+    only onto itself unless --force."""
+    hook = project().hooks.pin(role, name, work_id, summary, by=_caller(), force=force)
+    output(hook, as_json, _one)
 
 
 @app.command("show")
@@ -31,10 +46,13 @@ def show(role: str, name: str, as_json: bool = JSON) -> None:
 
 
 @app.command("update-phase")
-def update_phase(role: str, name: str, phase: str, as_json: bool = JSON) -> None:
+def update_phase(
+    role: str, name: str, phase: str, force: bool = FORCE, as_json: bool = JSON
+) -> None:
     """Move the hook to PHASE (assigned, executing, impl_complete, validating, merge_ready,
-    merged, released, blocked); illegal moves are refused."""
-    output(project().hooks.update_phase(role, name, phase), as_json, _one)
+    merged, released, blocked), and its work item with it; illegal moves are refused."""
+    hooks = project().hooks
+    output(hooks.update_phase(role, name, phase, by=_caller(), force=force), as_json, _one)
 
 
 @app.command("update-resumption")
@@ -60,9 +78,10 @@ def checkpoint(
 
 
 @app.command("release")
-def release(role: str, name: str, as_json: bool = JSON) -> None:
-    """Release the hook: the identity holds no unfinished work afterwards."""
-    output(project().hooks.release(role, name), as_json, _one)
+def release(role: str, name: str, force: bool = FORCE, as_json: bool = JSON) -> None:
+    """Release the hook: the identity holds no unfinished work afterwards (an in-progress
+    work item nobody else holds goes back to open)."""
+    output(project().hooks.release(role, name, by=_caller(), force=force), as_json, _one)
 
 
 @app.command("list")

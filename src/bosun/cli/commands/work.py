@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from bosun.base.durations import parse_duration
-from bosun.cli.common import JSON, output, project, read_text_arg, table
+from bosun.cli.common import JSON, output, project, read_text_arg, self_identity, table
 
 app = typer.Typer(help="Work items and wisps.", no_args_is_help=True)
 
@@ -68,10 +68,19 @@ def show(work_id: str, as_json: bool = JSON) -> None:
 def update(
     work_id: str,
     status: str = typer.Option(..., "--status", help="The new status."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="As an agent (BOSUN_IDENTITY set), move the item although another identity's "
+        "hook holds it (recorded as hook.forced).",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Change a work item's status (illegal transitions are refused)."""
-    item = project().work.set_status(work_id, status, by="cli")
+    """Change a work item's status, and the hooks holding it with it (illegal transitions
+    are refused)."""
+    me = self_identity()
+    agent = "/".join(me) if me else None
+    item = project().work.set_status(work_id, status, by=agent or "cli", agent=agent, force=force)
     output(item, as_json, f"{item.id} is now {item.status}")
 
 
