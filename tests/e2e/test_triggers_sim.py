@@ -501,6 +501,9 @@ def test_a_dead_trigger_shows_in_status_fails_the_check_and_escalates(rig: Rig) 
     finally:
         ctx.close()
 
-    # requeueing it resolves the trouble (a later job for the pair exists)
+    # requeueing it resolves the trouble (a later job for the pair exists); the escalation
+    # stays until a person acknowledges it
     rig.ok("triggers", "requeue", job["id"])
+    assert not [a for a in rig.ok("status")["attention"] if a.startswith("trigger ")]
+    rig.ok("signal", "ack", signal_row["id"])
     assert not [a for a in rig.ok("status")["attention"] if job["id"] in a]
