@@ -30,6 +30,19 @@ def test_agents_can_signal_the_merge_queue_from_the_first_minute(git_repo: Path)
     assert queue["crew"] is True
 
 
+def test_an_agent_is_named_the_same_way_in_every_command(bosun: Bosun) -> None:
+    work = bosun.ok("work", "create", "t")["id"]
+    bosun.ok("identity", "create", "polecat/toast")
+    bosun.ok("hook", "pin", "polecat/toast", work)  # ROLE/NAME
+    bosun.ok("hook", "update-phase", "toast", "executing")  # NAME, unique
+    bosun.ok("hook", "checkpoint", "polecat", "toast", "--note", "n")  # ROLE NAME
+    assert bosun.ok("hook", "show", "toast")["phase"] == "executing"
+    assert bosun.ok("identity", "show", "toast")["identity"] == "polecat/toast"
+    bosun.ok("identity", "create", "crew", "toast")
+    ambiguous = bosun("hook", "show", "toast")
+    assert ambiguous.code == 2 and "ambiguous" in ambiguous.err
+
+
 def test_init_outside_git_is_refused(tmp_path: Path) -> None:
     result = Bosun(tmp_path)("init")
     assert result.code == 2

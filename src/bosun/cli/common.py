@@ -6,6 +6,7 @@ import math
 
 import typer
 
+from bosun.base.errors import InvalidInput
 from bosun.cli.output import (
     age,
     ago,
@@ -23,7 +24,11 @@ from bosun.cli.output import (
 )
 
 __all__ = [
+    "AGENT",
     "JSON",
+    "SECOND",
+    "agent_and",
+    "agent_ref",
     "finite",
     "age",
     "ago",
@@ -41,6 +46,28 @@ __all__ = [
 ]
 
 JSON = typer.Option(False, "--json", help="Print one JSON object or list instead of text.")
+
+# An agent is named the same way everywhere: ROLE/NAME, or NAME when one identity has it;
+# the older two-word form ROLE NAME still works (SECOND is its hidden second word).
+AGENT = typer.Argument(..., metavar="ROLE/NAME", help="ROLE/NAME (or ROLE NAME; NAME if unique).")
+SECOND = typer.Argument(None, hidden=True)
+
+
+def agent_ref(agent: str, name: str | None = None) -> tuple[str, str]:
+    """`ROLE/NAME`, `ROLE NAME`, or NAME when one identity has it."""
+    return project().identities.resolve(agent, name)
+
+
+def agent_and(words: list[str], what: str) -> tuple[str, str, str]:
+    """`ROLE/NAME VALUE` or `ROLE NAME VALUE`: the agent's role and name, then the value."""
+    if len(words) == 2:
+        return (*agent_ref(words[0]), words[1])
+    if len(words) == 3:
+        return (*agent_ref(words[0], words[1]), words[2])
+    raise InvalidInput(
+        f"expected ROLE/NAME {what}, got {len(words)} word(s)",
+        f"e.g. `polecat/toast {what}` (or `polecat toast {what}`)",
+    )
 
 
 def finite(value: float | None) -> float | None:

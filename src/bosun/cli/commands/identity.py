@@ -8,7 +8,7 @@ import typer
 
 from bosun.base.names import split_identity
 from bosun.cli import hot
-from bosun.cli.common import JSON, age, finite, output, project, table
+from bosun.cli.common import AGENT, JSON, SECOND, age, agent_ref, finite, output, project, table
 
 app = typer.Typer(help="Persistent agent identities (role/name).", no_args_is_help=True)
 
@@ -35,15 +35,6 @@ def _render(identities: list[Any]) -> str:
 def _one(identity: Any) -> str:
     data = identity.to_json(project().clock.now())
     return "\n".join(f"{k}: {'' if v is None else v}" for k, v in sorted(data.items()))
-
-
-def _ref(agent: str, name: str | None) -> tuple[str, str]:
-    """`ROLE/NAME`, `ROLE NAME`, or NAME when one identity has it."""
-    return project().identities.resolve(agent, name)
-
-
-AGENT = typer.Argument(..., metavar="ROLE/NAME", help="ROLE/NAME (or ROLE NAME; NAME if unique).")
-SECOND = typer.Argument(None, hidden=True)
 
 
 @app.command("create")
@@ -73,7 +64,7 @@ def create(
 
 def heartbeat(agent: str = AGENT, name: str | None = SECOND, as_json: bool = JSON) -> None:
     """Record that ROLE/NAME is alive now (a stale identity becomes active)."""
-    hot.heartbeat(*_ref(agent, name), as_json)
+    hot.heartbeat(*agent_ref(agent, name), as_json)
 
 
 app.command("heartbeat")(heartbeat)
@@ -102,7 +93,7 @@ def mark_crashed(
     as_json: bool = JSON,
 ) -> None:
     """Record that ROLE/NAME's session crashed."""
-    identity = project().identities.mark_crashed(*_ref(agent, name), reason)
+    identity = project().identities.mark_crashed(*agent_ref(agent, name), reason)
     output(identity, as_json, f"{identity.ref} marked crashed")
 
 
@@ -114,7 +105,7 @@ def mark_terminated(
     as_json: bool = JSON,
 ) -> None:
     """Record that ROLE/NAME is finished for good."""
-    identity = project().identities.mark_terminated(*_ref(agent, name), reason)
+    identity = project().identities.mark_terminated(*agent_ref(agent, name), reason)
     output(identity, as_json, f"{identity.ref} marked terminated")
 
 
@@ -134,7 +125,7 @@ def list_(
 @app.command("show")
 def show(agent: str = AGENT, name: str | None = SECOND, as_json: bool = JSON) -> None:
     """Show one identity."""
-    output(project().identities.get(*_ref(agent, name)), as_json, _one)
+    output(project().identities.get(*agent_ref(agent, name)), as_json, _one)
 
 
 @app.command("delete")
@@ -145,7 +136,7 @@ def delete(agent: str = AGENT, name: str | None = SECOND, as_json: bool = JSON) 
     from bosun.agents.driver import project_fleet
     from bosun.agents.forget import forget_identity
 
-    role, ident = _ref(agent, name)
+    role, ident = agent_ref(agent, name)
     done = forget_identity(project_fleet(project()), role, ident)
     removed = f" and its worktree {done['worktree_removed']}" if done["worktree_removed"] else ""
     output(done, as_json, f"deleted {done['identity']}{removed}")
