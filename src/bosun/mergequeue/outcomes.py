@@ -132,6 +132,21 @@ def _notify(
     return None
 
 
+def _send_back(
+    ctx: Context, tx: Tx, request: MergeRequest, reason: str, **extra: Any
+) -> str | None:
+    """MERGE_FAILED to the request's owner: what, where and why, plus `extra`."""
+    payload = {
+        "request": request.id,
+        "branch": request.branch,
+        "target": request.target,
+        "reason": reason,
+        **extra,
+        "work_id": request.work_id,
+    }
+    return _notify(ctx, tx, request, "MERGE_FAILED", payload)
+
+
 def _notes(*items: str | None) -> list[str]:
     return [i for i in items if i]
 
@@ -203,22 +218,7 @@ def settle_conflict(ctx: Context, tx: Tx, request: MergeRequest, files: list[str
     # the work item first: the hooks holding it follow it back to executing (core.agreement)
     notes = _notes(walk_work(ctx, tx, request.work_id, WorkStatus.MERGE_CONFLICT, reason))
     notes += _hand_back(ctx, tx, request, conflict_instructions(request, files))
-    notes += _notes(
-        _notify(
-            ctx,
-            tx,
-            request,
-            "MERGE_FAILED",
-            {
-                "request": request.id,
-                "branch": request.branch,
-                "target": request.target,
-                "reason": "conflict",
-                "files": files,
-                "work_id": request.work_id,
-            },
-        )
-    )
+    notes += _notes(_send_back(ctx, tx, request, "conflict", files=files))
     detail = {**request.detail, "files": files}
     return transition(
         tx,
@@ -237,22 +237,7 @@ def settle_failed(
     tail = str(detail.get("tail", ""))
     notes = _notes(walk_work(ctx, tx, request.work_id, WorkStatus.IN_PROGRESS, reason))
     notes += _hand_back(ctx, tx, request, failure_instructions(request, reason, tail))
-    notes += _notes(
-        _notify(
-            ctx,
-            tx,
-            request,
-            "MERGE_FAILED",
-            {
-                "request": request.id,
-                "branch": request.branch,
-                "target": request.target,
-                "reason": reason,
-                "tail": tail[-2000:],
-                "work_id": request.work_id,
-            },
-        )
-    )
+    notes += _notes(_send_back(ctx, tx, request, reason, tail=tail[-2000:]))
     return transition(
         tx,
         request,
@@ -292,22 +277,7 @@ def settle_rejected(
     """A reviewer said no: the work goes back to its owner with the reason, like a red gate."""
     notes = _hand_back(ctx, tx, request, rejection_instructions(request, reason, by))
     notes += _notes(walk_work(ctx, tx, request.work_id, WorkStatus.IN_PROGRESS, "rejected"))
-    notes += _notes(
-        _notify(
-            ctx,
-            tx,
-            request,
-            "MERGE_FAILED",
-            {
-                "request": request.id,
-                "branch": request.branch,
-                "target": request.target,
-                "reason": f"rejected: {reason}",
-                "by": by,
-                "work_id": request.work_id,
-            },
-        )
-    )
+    notes += _notes(_send_back(ctx, tx, request, f"rejected: {reason}", by=by))
     return transition(
         tx,
         request,
