@@ -1,6 +1,6 @@
 """The fleet: spawning, restarting, stopping and talking to agent sessions.
 
-Spawn follows seed 000 epic 4's order — register (or refresh) the identity, pin the hook,
+Spawn follows one order — register (or refresh) the identity, pin the hook,
 create the worktree, launch, record pid / session id / target — and returns once the
 session shows its ready screen (or fails with what the screen showed). Every step that
 changes state commits with its event; no transaction is held while a process starts.

@@ -22,7 +22,7 @@ _BAD = re.compile(r"[^a-z0-9_.-]+")
 
 
 class Layer(IntEnum):
-    """The four layers of a run, numbered as seed 000 numbers them."""
+    """The four layers of a run, numbered top down from 0."""
 
     LAUNCHER = 0
     GUARDIAN = 1

@@ -1,6 +1,6 @@
 """Layer 3, the orchestrator: the agent session that does an agent node's work.
 
-Its identity and hook are registered before its session starts (seed 000 epic 4); it works
+Its identity and hook are registered before its session starts; it works
 in its own worktree on its own branch, cut from the commit the node runs on; it is stopped
 only after its identity is marked terminated, so the supervisor never mistakes a deliberate
 stop for a crash; and its worktree is removed only with proof that its branch landed.

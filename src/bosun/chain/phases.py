@@ -1,4 +1,4 @@
-"""Moving an orchestrator's hook forward through the phases of seed 000 epic 2.
+"""Moving an orchestrator's hook forward through its phases.
 
 The runner and the guardian only ever move a hook forward (assigned → executing →
 impl_complete → validating → merged); a hook already at or past the goal is left alone, so

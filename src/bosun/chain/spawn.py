@@ -1,6 +1,6 @@
 """Starting a runner (layer 2): its spec, its identity and hook, then its process.
 
-Seed 000 epic 4's order: the runner's identity and hook are registered before its process
+The spawn order: the runner's identity and hook are registered before its process
 starts, the process gets a clean environment (no nested-agent variables) and its own
 session, and the caller gets its pid and the path of the state file it writes.
 """

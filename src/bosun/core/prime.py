@@ -2,7 +2,7 @@
 
 Work lives outside the model: every session start (and every compaction) re-primes the
 agent from its identity, hook, work item and unread signals, including skip instructions
-for phases its predecessors already finished (seed 000's wisdom block).
+for phases its predecessors already finished (the skip instructions).
 """
 
 from __future__ import annotations

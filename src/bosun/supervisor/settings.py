@@ -83,7 +83,7 @@ declare(
         "a permission or trust prompt on screen for this long → waiting",
         minimum=1,
     ),
-    # context cycling (seed 003 epic 8)
+    # context cycling
     _flag("supervisor.context.enabled", True, "watch context budgets and cycle sessions"),
     _flag("supervisor.context.dry_run", False, "log context-cycling decisions without acting"),
     Setting(
@@ -102,7 +102,7 @@ declare(
         minimum=1,
         maximum=100,
     ),
-    # the recovery ladder (seed 003 epic 6) and restart limits
+    # the recovery ladder and restart limits
     _flag("supervisor.recovery.enabled", True, "walk the recovery ladder on detections"),
     _flag("supervisor.recovery.dry_run", False, "log ladder decisions without acting"),
     *(
@@ -155,7 +155,7 @@ declare(
         "healthy running for this long resets the restart streak",
         minimum=1,
     ),
-    # patrol (seed 003 epic 5)
+    # patrol
     _flag("supervisor.patrol.enabled", True, "nudge idle agents that hold unfinished work"),
     _flag("supervisor.patrol.dry_run", False, "log patrol nudges without typing them"),
     _d(
@@ -198,7 +198,7 @@ declare(
         "each nudge since the agent last moved its hook doubles its patrol interval, up to this",
         minimum=1,
     ),
-    # the resume queue (seed 002)
+    # the resume queue
     _flag("supervisor.resume.enabled", True, "revive sessions that ended mid-work"),
     _flag("supervisor.resume.dry_run", False, "record would-revive decisions without acting"),
     Setting(
@@ -230,7 +230,7 @@ declare(
         minimum=1,
     ),
     _d("supervisor.resume.breaker_cooldown", 1800.0, "how long the breaker stays open", minimum=1),
-    # the host lock (seed 002)
+    # the host lock
     _flag(
         "supervisor.lock.auto_heal_renamed_host",
         True,

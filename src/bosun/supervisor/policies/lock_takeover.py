@@ -1,4 +1,4 @@
-"""The host lock's takeover decision (seed 002, GAP-D): rename-aware, fail-closed.
+"""The host lock's takeover decision: rename-aware, fail-closed.
 
 The supervisor holds `.bosun/supervisor.lock` with `flock`. When it gets the flock but the
 record inside names a *different* host, that host may still be running on a shared volume

@@ -1,4 +1,4 @@
-"""Patrol: the supervisor's periodic "do your job" pass (seed 003 epic 5).
+"""Patrol: the supervisor's periodic "do your job" pass.
 
 Every `interval` (300 s for workers and orchestrators, 600 s for top-level roles; crew is
 exempt) an idle agent whose hook holds unfinished work gets a role-aware nudge. A nudge is

@@ -1,4 +1,4 @@
-"""Guard posture (seed 002 D2, instar's `GET /guards`): is each guard really doing its job?
+"""Guard posture (as instar's `GET /guards` reports it): is each guard really doing its job?
 
 A guard's *configured* state (enabled, dry run) is compared with its *runtime self-report*
 (enabled, dry run, last tick, error) written by the running supervisor every tick. First

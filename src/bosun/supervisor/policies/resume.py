@@ -1,4 +1,4 @@
-"""The resume queue's decisions (seed 002, instar's ResumeQueue): revive sessions that ended
+"""The resume queue's decisions (after instar's ResumeQueue): revive sessions that ended
 mid-work, boundedly.
 
 - enqueue: only sessions bosun's own reaper/limits or something outside ended while their
