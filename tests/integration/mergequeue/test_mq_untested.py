@@ -74,3 +74,17 @@ def test_a_gated_landing_records_no_untested_event(mq) -> None:
     assert report.merged and report.untested is False
     assert mq.events("merge.untested") == []
     assert mq.events("merge.landed")[0].data["untested"] is False
+
+
+def test_a_foreground_process_shows_each_request_as_it_moves(mq) -> None:
+    mq.commit_on("feat/a", {"a.txt": "a\n"})
+    mq.commit_on("feat/b", {"a.txt": "b\n"})  # conflicts with feat/a once a lands
+    a, b = mq.enqueue("feat/a"), mq.enqueue("feat/b")
+    out = mq.cli("merge-queue", "process")
+    assert out.returncode == 0, out.stderr
+    shown = [line for line in out.stderr.splitlines() if line.startswith(("●", "✓", "✗"))]
+    assert f"● {a.id} feat/a: testing (batch" in shown[0]
+    assert f"✓ {a.id} feat/a: landed on main" in shown
+    assert f"✗ {b.id} feat/b: conflict, handed back" in shown
+    quiet = mq.cli("merge-queue", "process", "--json")
+    assert not [line for line in quiet.stderr.splitlines() if line.startswith(("●", "✓"))]

@@ -119,11 +119,19 @@ def process(
     as_json: bool = JSON,
 ) -> None:
     """Take MERGE_READY signals in, then process the queue (one processor per target)."""
-    from bosun.mergequeue.processor import process as run  # lazy: CLI start-up time
+    # lazy: CLI start-up time
+    from bosun.cli.merge_progress import MergeProgress
+    from bosun.mergequeue.processor import process as run
 
     if once and until_empty:
         raise InvalidInput("--once and --until-empty exclude each other", "give one of them")
-    reports = run(project(), target, until_empty=not once)
+    ctx = project()
+    if as_json:
+        reports = run(ctx, target, until_empty=not once)
+    else:
+        assert ctx.paths is not None
+        with MergeProgress(ctx.paths.root, ctx.events.last_id()):
+            reports = run(ctx, target, until_empty=not once)
     held = [r for r in reports if r.lease_held_by]
     if held and len(held) == len(reports):
         raise LockHeld(
