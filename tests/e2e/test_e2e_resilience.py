@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.tmux, pytest.mark.slow]
 
 HELLO = "hello from the orchestrator"
 CHECK = f'grep -q "{HELLO}" hello.txt'
-ORDERED = ["executing", "impl_complete", "validating", "merged"]
+ORDERED = ["executing", "impl_complete", "validating", "merge_ready", "merged"]
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_two_node_pipeline_runs_through_every_layer(rig: ChainRig) -> None:
     assert launched_runner.data["pid"] == rig.identity(refs["runner"]).pid
     assert rig.events("agent.launched", refs["orchestrator"])
 
-    # 5. the orchestrator's hook went executing → impl_complete → validating → merged
+    # 5. the orchestrator's hook went executing → impl_complete → validating → merge_ready → merged
     hook = rig.hook(refs["orchestrator"])
     phases = [str(h.phase) for h in hook.history]
     assert in_order(phases, ORDERED), phases

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bosun.demo.plan import AgentPlan, FleetPlan
 from bosun.demo.sample import create_sample, test_command
-from bosun.demo.shell import Bosun
+from bosun.demo.shell import Bosun, DemoStepFailed
 
 SPAWN_WORKERS = 3
 
@@ -146,10 +146,24 @@ def spawn_fleet(stage: Stage, plan: FleetPlan, bosun: Bosun) -> list[str]:
     return problems
 
 
-def park_dormant(stage: Stage, agent: AgentPlan, bosun: Bosun) -> None:
-    """A dormant participant: it had a session (spawned with nothing on its hook), that
-    session was stopped, and then its work was pinned — so nothing runs it until bosun
-    wakes it."""
+def park_dormant(stage: Stage, agent: AgentPlan, bosun: Bosun, timeout: float = 60.0) -> None:
+    """A dormant participant: it had a session (spawned with nothing on its hook) that
+    ended by itself (`/exit`; an operator's `agent stop` would forbid waking it), and then
+    its work was pinned — so nothing runs it until bosun wakes it."""
     bosun.ok("agent", "spawn", agent.name, "--runtime", "sim")
-    bosun.ok("agent", "stop", agent.name)
+    bosun.ok("agent", "send", agent.name, "/exit")
+    deadline = time.monotonic() + timeout
+    while not _session_ended(bosun, agent.name):
+        if time.monotonic() > deadline:
+            raise DemoStepFailed(
+                f"{agent.name} did not exit within {timeout:g}s of /exit",
+                "see its screen: `bosun agent capture NAME`",
+            )
+        time.sleep(0.1)
     bosun.ok("hook", "pin", "polecat", agent.name, stage.work_ids[agent.name])
+
+
+def _session_ended(bosun: Bosun, name: str) -> bool:
+    rows = bosun.ok("agent", "list")
+    ended = ("dead", "not running")  # its pane is gone; or its end is already recorded
+    return any(r["identity"] == f"polecat/{name}" and r["state"] in ended for r in rows)

@@ -177,7 +177,8 @@ class Timeline:
         detected = DETECTED.match(kind)
         if detected:
             condition = detected.group(1)
-            if condition in ("checkpoint_due",) or f.open_recovery(condition):
+            # a clean exit (exit code 0) is no trouble: nothing to recover
+            if condition in ("checkpoint_due", "exit") or f.open_recovery(condition):
                 return
             f.recoveries.append(Recovery(condition, e.ts))
             return
