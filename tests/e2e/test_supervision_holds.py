@@ -152,6 +152,7 @@ def test_an_agent_that_ignores_patrol_nudges_goes_stale_and_is_not_nudged_for_ev
     [stale] = wait_for(
         lambda: rig.events("supervisor.stale_detected", deaf), timeout=40, what="stale"
     )
+
     def ladder_rung() -> list[Any]:
         started = rig.events("supervisor.recovery_started", deaf, since=stale.id)
         return [e for e in started if "patrol_nudge" not in (e.data.get("evidence") or {})][:1]
@@ -185,9 +186,7 @@ def test_an_escalated_identity_shows_as_escalated_and_fails_the_status_check(rig
     """Item 3: a permission prompt nobody answers walks the waiting ladder to its end. The
     identity shows `escalated` (with the reason) in `agent list` and `bosun status`, and
     `status --check` exits 1 — until a person acks the ESCALATION."""
-    work_id = rig.work(
-        "Ask task", [{"phase": "executing"}, {"permission": "deploy to production"}]
-    )
+    work_id = rig.work("Ask task", [{"phase": "executing"}, {"permission": "deploy to production"}])
     supervise(rig)
     rig.spawn("asker", work_id)
 
@@ -203,8 +202,9 @@ def test_an_escalated_identity_shows_as_escalated_and_fails_the_status_check(rig
 
     [signal] = [
         s
-        for s in rig.ok("signal", "list", "--for", "bosun/operator", "--unread", "--type",
-                        "ESCALATION")
+        for s in rig.ok(
+            "signal", "list", "--for", "bosun/operator", "--unread", "--type", "ESCALATION"
+        )
         if s["payload"]["identity"] == "polecat/asker"
     ]
     rig.ok("signal", "ack", signal["id"])
@@ -353,8 +353,10 @@ def test_an_open_resume_breaker_shows_as_tripped_in_guards_and_status(rig: Rig) 
     rig.ok("agent", "send", "phoenix", "/exit")
 
     failures = wait_for(
-        lambda: len(rig.events("resume.attempt_failed", "polecat/phoenix")) >= 3
-        and rig.events("resume.attempt_failed", "polecat/phoenix"),
+        lambda: (
+            len(rig.events("resume.attempt_failed", "polecat/phoenix")) >= 3
+            and rig.events("resume.attempt_failed", "polecat/phoenix")
+        ),
         timeout=40,
         what="three failed revivals",
     )
