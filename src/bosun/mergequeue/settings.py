@@ -65,6 +65,13 @@ declare(
         "delete a landed branch once it is proven contained in the target",
     ),
     Setting(
+        "merge_queue.enabled",
+        "bool",
+        True,
+        "run the merge queue inside `bosun supervise` (off: you run `bosun merge-queue "
+        "process` yourself, or another host does)",
+    ),
+    Setting(
         "merge_queue.remote",
         "str",
         "",

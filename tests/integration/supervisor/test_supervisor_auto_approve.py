@@ -37,3 +37,4 @@ def test_an_allowed_prompt_is_approved_and_logged_and_another_waits_for_a_person
     )
     assert rig.events("agent.auto_approved", "polecat/crumb") == []
     assert "pushed" not in rig.transcript("crumb")
+

@@ -11,8 +11,10 @@ from bosun.cli.common import JSON, finite, identity_arg, output, project, self_i
 def supervise(
     once: bool = typer.Option(False, "--once", help="Run one tick and exit."),
     detach: bool = typer.Option(False, "--detach", help="Run in the background (own session)."),
-    merge_queue: bool = typer.Option(
-        True, "--merge-queue/--no-merge-queue", help="Process the merge queue in the background."
+    merge_queue: bool | None = typer.Option(
+        None,
+        "--merge-queue/--no-merge-queue",
+        help="Process the merge queue in the background (default: merge_queue.enabled).",
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -27,6 +29,8 @@ def supervise(
         info = start_detached(ctx)
         output(info, as_json, f"supervisor running (pid {info['pid']}); logs: {info['log']}")
         return
+    if merge_queue is None:
+        merge_queue = ctx.config.flag("merge_queue.enabled")
     loops = [] if once else engine_loops(ctx, merge_queue=merge_queue)
     code = run_foreground(ctx, once=once, loops=loops)
     if as_json:
