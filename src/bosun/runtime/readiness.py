@@ -34,8 +34,9 @@ def wait_until_ready(
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> ScreenState:
-    """Poll until the screen is READY (or BUSY, with `accept_busy`: an agent that went
-    straight to work has started); raise RuntimeFailure when it dies or times out."""
+    """Poll until the screen is READY (or, with `accept_busy`, BUSY or asking a person
+    anything but the folder-trust question: an agent that went straight to work has
+    started); raise RuntimeFailure when it dies or times out."""
     deadline = monotonic() + timeout
     answered = False
     patterns = handle.patterns
@@ -54,16 +55,14 @@ def wait_until_ready(
                 "run the preset's command by hand in the worktree to see why",
                 code="spawn_failed",
             )
-        if (
-            state is ScreenState.WAITING_INPUT
-            and answer_trust
-            and not answered
-            and patterns.trust_answer
-            and shows_trust_dialog(runtime.capture(handle, patterns.window), patterns)
-        ):
-            for key in patterns.trust_answer:
-                runtime.press(handle, key)
-            answered = True
+        if state is ScreenState.WAITING_INPUT:
+            trust = shows_trust_dialog(runtime.capture(handle, patterns.window), patterns)
+            if accept_busy and not trust:
+                return state  # it went straight to work and asks a person: it has started
+            if trust and answer_trust and not answered and patterns.trust_answer:
+                for key in patterns.trust_answer:
+                    runtime.press(handle, key)
+                answered = True
         if monotonic() >= deadline:
             raise RuntimeFailure(
                 f"session {handle.session} is not ready after {timeout:g}s (state {state}); "

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bosun.base.errors import Conflict, InvalidInput
+from bosun.base.errors import InvalidInput
 from bosun.cli.common import (
     JSON,
     ago,
@@ -132,34 +132,26 @@ def nudge(
 @app.command("answer")
 def answer(
     name: str,
-    keys: list[str] = typer.Argument(
-        ..., help="Keys to press in order: a literal (y, n, 1) or a named key (Enter, Escape)."
+    choice: list[str] = typer.Argument(
+        ...,
+        help="approve, deny, the number or label of an option on screen, or keys to press "
+        "(y, 1 Enter, Escape).",
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Answer the prompt on the agent's screen (permission, trust, a choice) by pressing
-    KEYS; refused unless the screen shows a prompt waiting for input."""
-    if any(not key or len(key) > 16 or not key.isprintable() for key in keys):
-        raise InvalidInput("each key is 1-16 printable characters", "e.g. `y`, `1 Enter`")
+    """Answer the prompt on the agent's screen (permission, trust, a choice); refused unless
+    the screen shows a prompt waiting for input. Verified: the prompt must go away."""
+    from bosun.agents.answer import answer as give  # lazy: CLI start-up time
+    from bosun.agents.answer import check_choice
+
+    check_choice(choice)
     fleet = _fleet()
     role, ident = fleet.resolve(name)
-    session, handle = fleet.require_live(role, ident)
-    state = str(fleet.runtime.screen_state(handle))
-    if state != "waiting_input":
-        raise Conflict(
-            f"{role}/{ident} shows no prompt waiting for an answer (screen: {state})",
-            "send it a message with `bosun agent send` instead",
-        )
-    for key in keys:
-        fleet.runtime.press(handle, key)
-    ctx = fleet.ctx
-    with ctx.store.transaction() as tx:
-        tx.emit("agent.answered", session.ref, {"keys": keys, "incarnation": session.incarnation})
-    output(
-        {"identity": session.ref, "keys": keys},
-        as_json,
-        f"answered {session.ref}: {' '.join(keys)}",
-    )
+    result = give(fleet, role, ident, choice)
+    how = "" if result["verified"] else " (the prompt is still on screen)"
+    output(result, as_json, f"answered {result['identity']}: {' '.join(result['keys'])}{how}")
+    if not result["verified"]:
+        raise typer.Exit(1)
 
 
 @app.command("capture")
