@@ -45,7 +45,7 @@ def worker_main(dialect: str, location: str, mode: str) -> int:
     store, beats = _open(dialect, location), _open(dialect, location)
     waiter = None
     if dialect == "postgres":
-        from bosun.store.queries_triggers import Listener
+        from bosun.store.listener import Listener
 
         waiter = Listener(location)
     queue = TriggerQueue(store, QueueConfig())
