@@ -21,11 +21,8 @@ def test_every_action_is_a_bosun_command_with_json() -> None:
     assert actions.approve_merge("mr-1").words == ("mr", "approve", "mr-1")
 
 
-def test_approve_and_deny_press_the_keys_of_the_runtime() -> None:
-    approve = actions.answer("polecat/t", "approve", "sim")
-    assert approve.words == ("agent", "answer", "polecat/t", "y")
-    assert actions.answer_keys("deny", "sim") == ("n",)
-    assert actions.answer_keys("approve", "aider") == ("y", "Enter")
-    assert actions.answer_keys("approve", "claude") == ("1",)
-    assert actions.answer_keys("deny", "codex") == ("Escape",)
-    assert actions.answer_keys("2 Enter", "claude") == ("2", "Enter")
+def test_approve_deny_and_choices_are_answered_by_the_cli() -> None:
+    approve = actions.answer("polecat/t", "approve")
+    assert approve.words == ("agent", "answer", "polecat/t", "approve")
+    keys = actions.answer("polecat/t", "2 Enter")
+    assert keys.words == ("agent", "answer", "polecat/t", "2", "Enter")

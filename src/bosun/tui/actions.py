@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bosun.base.errors import NotFound
 from bosun.gitops.branches import main_branch
 from bosun.gitops.git import Git
-from bosun.runtime.presets import get_preset
 
 if TYPE_CHECKING:
     from bosun.core.context import Context
@@ -65,23 +63,10 @@ def stop(identity: str) -> Action:
     return Action(("agent", "stop", identity), f"stop {identity}")
 
 
-def answer(identity: str, reply: str, runtime: str = "") -> Action:
-    """`bosun agent answer`: approve or deny the prompt on the agent's screen, or press the
-    keys of a choice (space-separated, e.g. `2` or `y Enter`)."""
-    keys = answer_keys(reply, runtime)
-    return Action(("agent", "answer", identity, *keys), f"answer {identity}: {reply}")
-
-
-def answer_keys(reply: str, runtime: str = "") -> tuple[str, ...]:
-    """The keys that approve or deny on this runtime's dialogs (its preset's approve_keys /
-    deny_keys); any other reply is keys."""
-    if reply in ("approve", "deny"):
-        try:
-            preset = get_preset(runtime or "claude")
-        except NotFound:
-            preset = get_preset("claude")
-        return preset.approve_keys if reply == "approve" else preset.deny_keys
-    return tuple(reply.split())
+def answer(identity: str, reply: str) -> Action:
+    """`bosun agent answer`: approve or deny the prompt on the agent's screen (the CLI knows
+    each runtime's keys), or a choice: an option's number or label, or keys (`y Enter`)."""
+    return Action(("agent", "answer", identity, *reply.split()), f"answer {identity}: {reply}")
 
 
 def attach_command(identity: str) -> Action:

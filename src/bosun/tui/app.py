@@ -295,13 +295,13 @@ class FleetApp(App[None]):
     def action_choose(self) -> None:
         if (row := self._agent()) is None:
             return
-        identity, runtime = row.identity, row.runtime
+        identity = row.identity
 
         def done(text: str | None) -> None:
             if text:
-                self.perform(actions.answer(identity, text, runtime))
+                self.perform(actions.answer(identity, text))
 
-        self.push_screen(Prompt(f"keys to press for {identity} (e.g. 2, or y Enter)"), done)
+        self.push_screen(Prompt(f"answer {identity}: an option's number or label, or keys"), done)
 
     def _ask(self, title: str, build: Any) -> None:
         if (row := self._agent()) is None:
@@ -316,7 +316,7 @@ class FleetApp(App[None]):
 
     def action_answer(self, reply: str) -> None:
         if row := self._agent():
-            self.perform(actions.answer(row.identity, reply, row.runtime))
+            self.perform(actions.answer(row.identity, reply))
 
     def action_enqueue(self) -> None:
         if (row := self._agent()) is None:
