@@ -10,6 +10,8 @@ waiting      `claude.notification` of a permission prompt, a question (elicitati
 escalated    `supervisor.escalated`, `trigger.escalated`, an ESCALATION signal
 quarantined  `supervisor.quarantined`
 dead_letter  `trigger.dead` (a trigger job used up its attempts)
+checkout     `merge.checkout_behind` (a checkout of the target missed landed changes: a
+             commit there would undo them until it is repaired)
 
 `Throttle` decides per agent: the same alert (agent, reason, key) is sent once within
 `dedupe_window`, and at most `rate_limit` alerts per agent within `rate_window`.
@@ -30,7 +32,7 @@ WAITING_TYPES = frozenset({"permission_prompt", "elicitation_dialog", "idle_prom
 class Alert:
     """One reason to call a person, about one agent (or trigger target)."""
 
-    reason: str  # waiting, escalated, quarantined, dead_letter, test
+    reason: str  # waiting, escalated, quarantined, dead_letter, checkout, test
     agent: str
     summary: str
     key: str  # what makes two alerts "the same" for deduplication
@@ -92,6 +94,10 @@ def alert_for(event: Event) -> Alert | None:
         job = data.get("job")
         why = str(data.get("detail") or data.get("reason") or "attempts used up")
         return make("dead_letter", f"trigger {job} for {event.subject} dead: {why}", f"dead:{job}")
+    if kind == "merge.checkout_behind":
+        path, repair = data.get("path"), data.get("repair")
+        summary = f"checkout {path} missed changes landed on {event.subject}: run `{repair}`"
+        return make("checkout", summary, f"checkout:{path}:{data.get('new')}")
     return None
 
 

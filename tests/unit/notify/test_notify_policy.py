@@ -36,6 +36,7 @@ def test_escalation_quarantine_dead_letter_and_human_gate_raise_alerts() -> None
         "run.waiting": ("waiting", {"node_id": "review", "question": "Ship it?"}),
         "supervisor.recovery_started": ("waiting", {"condition": "waiting", "attempt": 4}),
         "merge.enqueued": ("waiting", {"status": "awaiting_approval", "branch": "bosun/t"}),
+        "merge.checkout_behind": ("checkout", {"path": "/r", "new": "ab", "repair": "git x"}),
     }
     for kind, (reason, data) in cases.items():
         found = alert_for(event(kind, **data))
