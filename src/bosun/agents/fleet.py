@@ -9,16 +9,15 @@ changes state commits with its event; no transaction is held while a process sta
 from __future__ import annotations
 
 import json
-import os
 import socket as socketlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bosun.agents.activity import NO_SESSION, SessionActivity, running_activity
-from bosun.agents.claude.prepare import prepare_runtime
 from bosun.agents.cli_sessions import capture_session_id
 from bosun.agents.forget import undo_spawn
+from bosun.agents.launching import launch_spec
 from bosun.agents.seance import build_seance_prompt, first_prompt
 from bosun.agents.sessions import (
     OPERATOR_STOP,
@@ -36,7 +35,7 @@ from bosun.base.names import check_name
 from bosun.core.prime import PrimeBlock, build_prime
 from bosun.core.records import Identity, IdentityStatus
 from bosun.runtime.presets import Preset, get_preset
-from bosun.runtime.protocol import LaunchSpec, Liveness, LivenessState, Runtime, SessionHandle
+from bosun.runtime.protocol import Liveness, LivenessState, Runtime, SessionHandle
 from bosun.runtime.readiness import screen_tail, wait_until_ready
 
 if TYPE_CHECKING:
@@ -54,33 +53,6 @@ class SpawnRequest:
     crew: bool = False
     initiative: str | None = None
     env: tuple[tuple[str, str], ...] = ()
-
-
-def session_argv(
-    preset: Preset,
-    *,
-    resume_id: str | None,
-    session_id: str | None,
-    prompt: str | None,
-    settings_file: str | None,
-    cwd: str,
-    autonomy: str,
-    env: dict[str, str],
-) -> list[str]:
-    """The words that start (or resume) a session. A pipeline node's resolved model and
-    reasoning effort travel in the session's environment (BOSUN_LLM_MODEL,
-    BOSUN_REASONING_EFFORT), so every restart of the identity keeps them."""
-    model = env.get("BOSUN_LLM_MODEL") or None
-    effort = env.get("BOSUN_REASONING_EFFORT") or None
-    if resume_id:
-        return preset.resume(
-            resume_id, prompt=prompt, settings_file=settings_file, cwd=cwd, model=model,
-            reasoning_effort=effort, autonomy=autonomy,
-        )
-    return preset.launch_argv(
-        session_id=session_id, prompt=prompt, settings_file=settings_file, cwd=cwd, model=model,
-        reasoning_effort=effort, autonomy=autonomy,
-    )
 
 
 class Fleet:
@@ -296,34 +268,10 @@ class Fleet:
         resume_id: str | None,
         reason: str,
     ) -> AgentSession:
-        argv_prompt = prompt if preset.prompt_mode == "argument" else None
-        settings_file = prepare_runtime(self.ctx, preset, cwd)
-        argv = session_argv(
-            preset, resume_id=resume_id, session_id=session_id, prompt=argv_prompt,
-            settings_file=settings_file, cwd=str(cwd),
-            autonomy=self.ctx.config.text("agents.autonomy"), env=extra_env,
-        )
-        argv = preset.resolve_binary(argv)
-        env = preset.environment(
-            os.environ,
-            extra={
-                **extra_env,
-                "BOSUN_IDENTITY": f"{role}/{name}",
-                "BOSUN_HOME": str(project_root(self.ctx)),
-                "BOSUN_INCARNATION": str(identity.incarnation),
-            },
-            also_pass=self.ctx.config.words("agents.pass_env"),
-        )
-        spec = LaunchSpec(
-            role=role,
-            name=name,
-            argv=tuple(argv),
-            cwd=cwd,
-            env=env,
-            patterns=preset.screen,
-            preset=preset.name,
-            incarnation=identity.incarnation,
-        )
+        spec = launch_spec(
+            self.ctx, preset, identity, cwd,
+            session_id=session_id, resume_id=resume_id, prompt=prompt, extra_env=extra_env,
+        )  # fmt: skip
         handle = self.runtime.launch(spec)
         session = AgentSession(
             role=role,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bosun.agents.fleet import session_argv
+from bosun.agents.launching import session_argv
 from bosun.runtime.presets import load_presets
 
 ENV = {"BOSUN_LLM_MODEL": "gpt-5.4", "BOSUN_REASONING_EFFORT": "high"}
