@@ -30,7 +30,7 @@ from chaosmode import LONG, figures, size
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "supervisor"))
 
-from suprig import FAST, Rig  # noqa: E402
+from suprig import FAST, Rig, open_rig  # noqa: E402
 
 from waiting import wait_for  # noqa: E402
 
@@ -59,22 +59,13 @@ CRASH_MOMENTS = {  # moments that crash an agent first, and the event to kill af
 
 @pytest.fixture
 def rig(project: Path, tmux_socket: str) -> Iterator[Rig]:
-    env = {
-        **os.environ,
-        **ENV,
-        "BOSUN_HOME": str(project),
-        "BOSUN_RUNTIME_TMUX_SOCKET": tmux_socket,
-    }
-    env.pop("BOSUN_IDENTITY", None)
-    (project / ".bosun" / "logs").mkdir(parents=True, exist_ok=True)
-    rig = Rig(project, tmux_socket, env)
-    try:
-        yield rig
-    finally:
-        rig.close()
-        for pid in _project_processes(project):  # whatever a failing test left behind
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+    with open_rig(project, tmux_socket, ENV) as rig:
+        try:
+            yield rig
+        finally:
+            for pid in _project_processes(project):  # whatever a failing test left behind
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 # -- processes ----------------------------------------------------------------------------

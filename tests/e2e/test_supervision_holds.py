@@ -11,7 +11,6 @@ Run alone: `pytest tests/e2e/test_supervision_holds.py -v`.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "supervisor"))
 
-from suprig import FAST, Rig  # noqa: E402
+from suprig import Rig, open_rig  # noqa: E402
 
 from waiting import wait_for  # noqa: E402
 
@@ -33,19 +32,8 @@ HUNG = "polecat/hung"
 @pytest.fixture
 def rig(project: Path, tmux_socket: str) -> Iterator[Rig]:
     """The supervisor rig (see suprig.py), torn down even when the test fails."""
-    env = {
-        **os.environ,
-        **FAST,
-        "BOSUN_HOME": str(project),
-        "BOSUN_RUNTIME_TMUX_SOCKET": tmux_socket,
-    }
-    env.pop("BOSUN_IDENTITY", None)
-    (project / ".bosun" / "logs").mkdir(parents=True, exist_ok=True)
-    rig = Rig(project, tmux_socket, env)
-    try:
+    with open_rig(project, tmux_socket) as rig:
         yield rig
-    finally:
-        rig.close()
 
 
 # -- helpers ------------------------------------------------------------------------------

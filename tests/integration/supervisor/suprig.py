@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,3 +210,18 @@ class Rig:
                 time.sleep(0.05)
         if self._ctx is not None:
             self._ctx.close()
+
+
+@contextmanager
+def open_rig(project: Path, socket: str, settings: Mapping[str, str] = FAST) -> Iterator[Rig]:
+    """A rig on `project` and tmux server `socket` with `settings` in every process's
+    environment; closed (supervisors stopped, tmux server removed) even when a test fails."""
+    env = {**os.environ, **settings, "BOSUN_HOME": str(project),
+           "BOSUN_RUNTIME_TMUX_SOCKET": socket}  # fmt: skip
+    env.pop("BOSUN_IDENTITY", None)
+    (project / ".bosun" / "logs").mkdir(parents=True, exist_ok=True)
+    rig = Rig(project, socket, env)
+    try:
+        yield rig
+    finally:
+        rig.close()
