@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from agent_clis import cli_version, find_cli
 from bosun.runtime.modelserver import ModelServer, parse_script
 
-CLI_DIR = Path(os.environ.get("BOSUN_CLI_DIR", Path.home() / ".cache/bosun/agent-clis"))
 FINAL = "The scripted work is done."
 RESUMED = "Resumed at the third turn."
 PROMPTS = {False: "Write the proof file.", True: "Go on."}
@@ -39,28 +39,6 @@ text = "{RESUMED}"
 """
 
 
-def _find(tool: str) -> str | None:
-    local = CLI_DIR / "node_modules" / ".bin" / tool
-    return str(local) if local.exists() else shutil.which(tool)
-
-
-def _version(binary: str | None) -> str:
-    if binary is None:
-        return "missing"
-    try:
-        done = subprocess.run(
-            [binary, "--version"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unrunnable"
-    words = done.stdout.split()
-    return next((w for w in words if w[:1].isdigit()), "unknown")
-
-
 @dataclass(frozen=True)
 class Cli:
     tool: str
@@ -68,7 +46,7 @@ class Cli:
     version: str
 
 
-CLIS = [Cli(t, b, _version(b)) for t in ("claude", "codex", "gemini") for b in [_find(t)]]
+CLIS = [Cli(t, b, cli_version(b)) for t in ("claude", "codex", "gemini") for b in [find_cli(t)]]
 
 
 @dataclass

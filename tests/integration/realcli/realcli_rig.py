@@ -23,7 +23,6 @@ import pytest
 
 from bosun.runtime.modelserver import ModelServer
 
-CLI_DIR = Path(os.environ.get("BOSUN_CLI_DIR", Path.home() / ".cache/bosun/agent-clis"))
 TOOLS = ("claude", "codex", "gemini")
 
 FAST = {
@@ -37,27 +36,6 @@ FAST = {
     "BOSUN_SUPERVISOR_PATROL_INTERVAL": "600",
     "BOSUN_RUNTIME_READY_TIMEOUT": "120",
 }
-
-
-def find_cli(tool: str) -> str | None:
-    local = CLI_DIR / "node_modules" / ".bin" / tool
-    return str(local) if local.exists() else shutil.which(tool)
-
-
-def cli_version(binary: str | None) -> str:
-    if binary is None:
-        return "missing"
-    try:
-        done = subprocess.run(
-            [binary, "--version"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unrunnable"
-    return next((w for w in done.stdout.split() if w[:1].isdigit()), "unknown")
 
 
 def require(tool: str, binary: str | None) -> str:

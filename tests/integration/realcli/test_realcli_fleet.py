@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realcli_rig import FAST, TOOLS, FleetRig, cli_environment, cli_version, find_cli, require
+from realcli_rig import FAST, TOOLS, FleetRig, cli_environment, require
 
+from agent_clis import cli_version, find_cli
 from bosun.runtime.modelserver import ModelServer, parse_script
 from bosun.runtime.presets import get_preset
 from waiting import wait_for
